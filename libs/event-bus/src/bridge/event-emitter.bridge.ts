@@ -1,0 +1,49 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEnvelope } from '../events/event-envelope';
+import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
+import { ResolvedEventBusOptions } from '../module/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+
+/** The part of EventEmitter2 the bridge uses. */
+interface AsyncEmitter {
+  emitAsync(event: string, ...values: unknown[]): Promise<unknown[]>;
+  listenerCount(event: string): number;
+}
+
+/**
+ * Migration path from @nestjs/event-emitter: when the app has an `EventEmitter2` provider (EventEmitterModule),
+ * every published event is also emitted there under its wire name, awaited after the sync handlers, so plain
+ * `@OnEvent('<wire name>')` listeners keep working while they are moved over one at a time. Their errors reject
+ * the publish like a sync handler's, unless their own `suppressErrors` option (true by default in
+ * @nestjs/event-emitter) swallows them. Found by duck typing, so a second copy of eventemitter2 is no obstacle.
+ */
+@Injectable()
+export class EventEmitterBridge {
+  private emitter: AsyncEmitter | null | undefined;
+
+  constructor(
+    private readonly explorer: EventHandlersExplorer,
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {}
+
+  /** Emits the event to the app's EventEmitter2 listeners of its wire name, if there are any. */
+  async emit(envelope: EventEnvelope, event: object): Promise<void> {
+    const emitter = (this.emitter ??= this.options.eventEmitterBridge ? this.findEmitter() : null);
+    if (!emitter || emitter.listenerCount(envelope.name) === 0) return;
+    await emitter.emitAsync(envelope.name, event);
+  }
+
+  private findEmitter(): AsyncEmitter | null {
+    const emitter = this.explorer
+      .providerInstances()
+      .find(
+        (instance): instance is AsyncEmitter =>
+          typeof instance === 'object' &&
+          instance !== null &&
+          instance.constructor?.name === 'EventEmitter2' &&
+          typeof (instance as Partial<AsyncEmitter>).emitAsync === 'function',
+      );
+    if (emitter) new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
+    return emitter ?? null;
+  }
+}

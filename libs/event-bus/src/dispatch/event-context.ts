@@ -1,0 +1,48 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEnvelope } from '../events/event-envelope';
+
+/** What a handler knows about the delivery it is running for (second argument of every handler). */
+export interface EventContext {
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly eventVersion: number;
+  readonly occurredAt: Date;
+  readonly correlationId: string;
+  readonly causationId: string | undefined;
+  readonly partitionKey: string | undefined;
+  readonly handlerId: string;
+  readonly mode: 'sync' | 'async';
+  /** 1 on the first try, 2 on the first retry, and so on. Always 1 for sync handlers. */
+  readonly attempt: number;
+  /** How many tries this delivery gets in all. 1 for sync handlers. */
+  readonly maxAttempts: number;
+}
+
+/** Builds a handler's context from the event's envelope. */
+export function contextOf(
+  envelope: EventEnvelope,
+  handlerId: string,
+  mode: EventContext['mode'],
+  attempt = 1,
+  maxAttempts = 1,
+): EventContext {
+  return {
+    eventId: envelope.id,
+    eventName: envelope.name,
+    eventVersion: envelope.version,
+    occurredAt: envelope.occurredAt,
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId,
+    partitionKey: envelope.partitionKey,
+    handlerId,
+    mode,
+    attempt,
+    maxAttempts,
+  };
+}
+
+/**
+ * The handler currently running in this async context. `publish` reads it to give follow-up events their
+ * causation (the handled event) and correlation (the chain's first event).
+ */
+export const currentEventContext = new AsyncLocalStorage<EventContext>();

@@ -1,0 +1,160 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventCodec, EncodedPayload } from './codec/event-codec';
+import { currentEventContext } from './dispatch/event-context';
+import { HandlerInvoker } from './dispatch/handler-invoker';
+import { EventBusError } from './errors';
+import { EventDefinition, requireEventDefinition } from './events/bus-event.decorator';
+import { EventEnvelope, jobIdOf, toJobData } from './events/event-envelope';
+import { newEventId } from './events/event-id';
+import { EventEmitterBridge } from './bridge/event-emitter.bridge';
+import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
+import { AsyncHandlerDefinition } from './handlers/handler-definition';
+import { EVENT_CODEC } from './module/tokens';
+import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from './transport/event-transport';
+
+/** Options of one `publish`/`publishAll` call. */
+export interface PublishOptions {
+  /**
+   * Correlation id for events that start a chain (no handler is running). Default: inside a handler, the handled
+   * event's correlation id; otherwise the event's own id.
+   */
+  readonly correlationId?: string;
+}
+
+/** What a publish did, for logs and for callers who need the ids. */
+export interface PublishReceipt {
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly correlationId: string;
+  readonly causationId: string | undefined;
+  /** One per interested async handler (those whose filter passed), in registry order. */
+  readonly jobs: readonly { readonly handlerId: string; readonly jobId: string }[];
+}
+
+/** An event ready to go: its envelope and the jobs it will become. */
+interface PreparedEvent {
+  readonly event: object;
+  readonly envelope: EventEnvelope;
+  readonly jobs: readonly OutgoingJob[];
+}
+
+/** Events already published keep their envelope, so publishing the same instance again maps to the same jobs. */
+const envelopes = new WeakMap<object, EventEnvelope>();
+
+/**
+ * Publishes events: runs the sync handlers in order inside the call, then hands one job per interested async
+ * handler to the transport in a single write.
+ */
+@Injectable()
+export class EventBus {
+  constructor(
+    private readonly explorer: EventHandlersExplorer,
+    private readonly invoker: HandlerInvoker,
+    private readonly bridge: EventEmitterBridge,
+    @Inject(EVENT_CODEC) private readonly codec: EventCodec,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+  ) {}
+
+  /**
+   * Publishes one event. Resolves once the sync handlers succeeded and the async jobs are stored. Rejects with an
+   * `EventEncodingError` (nothing written, no handler ran) when the payload cannot be encoded, and with a
+   * `SyncHandlerError` when a sync handler throws (later sync handlers skipped, nothing async dispatched).
+   */
+  async publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
+    const [receipt] = await this.publishAll([event], options);
+    return receipt as PublishReceipt;
+  }
+
+  /**
+   * Publishes several events as one unit: all are checked and encoded first, then the sync handlers of each run in
+   * turn, then every async job of every event is written in one round trip. If any step fails nothing async is
+   * dispatched for any of them.
+   */
+  async publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
+    const prepared = events.map((event) => this.prepare(event, options));
+    for (const item of prepared) await this.runSyncHandlers(item);
+    const jobs = prepared.flatMap((item) => item.jobs);
+    if (jobs.length > 0) await this.transport.dispatch(jobs);
+    return prepared.map(receiptOf);
+  }
+
+  private prepare(event: object, options: PublishOptions): PreparedEvent {
+    if (event === null || typeof event !== 'object') {
+      throw new EventBusError(
+        `EventBus.publish expects an event instance (a class decorated with @BusEvent), received ${event === null ? 'null' : typeof event}.`,
+      );
+    }
+    const definition = requireEventDefinition(event.constructor, 'EventBus.publish');
+    const envelope = this.envelopeOf(event, definition, options);
+    const registry = this.explorer.getRegistry();
+    const interested = registry.asyncHandlersOf(definition.name).filter((handler) => passesFilter(handler, event));
+    if (interested.length === 0) return { event, envelope, jobs: [] };
+    const payload: EncodedPayload = this.codec.encode(definition.name, event);
+    const jobs = interested.map(
+      (handler): OutgoingJob => ({
+        queue: handler.queue,
+        name: definition.name,
+        jobId: jobIdOf(envelope.id, handler.id),
+        data: toJobData(envelope, handler.id, payload),
+        options: handler.delivery,
+      }),
+    );
+    return { event, envelope, jobs };
+  }
+
+  private async runSyncHandlers({ event, envelope }: PreparedEvent): Promise<void> {
+    for (const handler of this.explorer.getRegistry().syncHandlersOf(envelope.name)) {
+      await this.invoker.invokeSync(handler, event, envelope);
+    }
+    await this.bridge.emit(envelope, event);
+  }
+
+  private envelopeOf(event: object, definition: EventDefinition, options: PublishOptions): EventEnvelope {
+    const known = envelopes.get(event);
+    if (known) return known;
+    const id = newEventId();
+    const parent = currentEventContext.getStore();
+    const envelope: EventEnvelope = {
+      id,
+      name: definition.name,
+      version: definition.version,
+      occurredAt: new Date(),
+      correlationId: parent?.correlationId ?? options.correlationId ?? id,
+      causationId: parent?.eventId,
+      partitionKey: definition.partitionKeyOf?.(event),
+    };
+    envelopes.set(event, envelope);
+    return envelope;
+  }
+}
+
+function passesFilter(handler: AsyncHandlerDefinition, event: object): boolean {
+  if (!handler.filter) return true;
+  let verdict: unknown;
+  try {
+    verdict = handler.filter(event);
+  } catch (error) {
+    throw new EventBusError(
+      `The filter of async handler "${handler.id}" threw for event "${handler.event.name}": ` +
+        `${(error as Error)?.message ?? String(error)}. Filters must be pure, total functions of the event.`,
+      { cause: error },
+    );
+  }
+  if (typeof verdict !== 'boolean') {
+    throw new EventBusError(
+      `The filter of async handler "${handler.id}" returned ${typeof verdict}, not a boolean. ` +
+        `Filters run synchronously at publish: return true or false, not a promise.`,
+    );
+  }
+  return verdict;
+}
+
+function receiptOf({ envelope, jobs }: PreparedEvent): PublishReceipt {
+  return {
+    eventId: envelope.id,
+    eventName: envelope.name,
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId,
+    jobs: jobs.map((job) => ({ handlerId: job.data.handler, jobId: job.jobId })),
+  };
+}

@@ -1,0 +1,58 @@
+import { EncodedPayload } from '../codec/event-codec';
+
+/** The identity of one published event, shared by every handler that sees it. */
+export interface EventEnvelope {
+  /** Unique and sortable by publish time (a monotonic ULID). */
+  readonly id: string;
+  /** Wire name from `@BusEvent`. */
+  readonly name: string;
+  readonly version: number;
+  readonly occurredAt: Date;
+  /** Id of the first event of the chain this event belongs to (its own id when it starts one). */
+  readonly correlationId: string;
+  /** Id of the event whose handler published this one; `undefined` when published outside a handler. */
+  readonly causationId: string | undefined;
+  /** Partition key from `@BusEvent({ partitionKey })`, when the event has one. */
+  readonly partitionKey: string | undefined;
+}
+
+/**
+ * The data of one async job, as stored in Redis: plain, readable JSON. `payload` holds the event's fields as JSON
+ * and `types` the annotations that restore Dates, BigInts, Maps, Sets, `undefined` and classes.
+ */
+export interface EventJobData {
+  readonly event: string;
+  readonly version: number;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly partitionKey: string | null;
+  readonly handler: string;
+  readonly payload: EncodedPayload['json'];
+  readonly types?: EncodedPayload['meta'];
+}
+
+/** Builds a job's data from the envelope, the handler it is for and the encoded payload. */
+export function toJobData(envelope: EventEnvelope, handlerId: string, payload: EncodedPayload): EventJobData {
+  return {
+    event: envelope.name,
+    version: envelope.version,
+    id: envelope.id,
+    occurredAt: envelope.occurredAt.toISOString(),
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId ?? null,
+    partitionKey: envelope.partitionKey ?? null,
+    handler: handlerId,
+    payload: payload.json,
+    ...(payload.meta ? { types: payload.meta } : {}),
+  };
+}
+
+/**
+ * The deterministic job id of (event, handler): the same event instance published twice, or re-sent by a relay,
+ * maps to the same job, which BullMQ does not add twice while it exists.
+ */
+export function jobIdOf(eventId: string, handlerId: string): string {
+  return `${eventId}.${handlerId}`;
+}

@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { EventBusConfigError } from '../errors';
+import { requireEventDefinition } from '../events/bus-event.decorator';
+import { ResolvedEventBusOptions } from '../module/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { assertNonNegativeInteger, assertPositiveInteger, normalizeBackoff } from '../module/resolve-options';
+import { EventHandlersAccessor } from './event-handlers.accessor';
+import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
+import { HandlerSubscription } from './handler-metadata';
+import { HandlerRegistry } from './handler-registry';
+
+type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
+
+const HANDLER_ID = /^[A-Za-z_][A-Za-z0-9_.@-]{0,199}$/;
+const MAX_PRIORITY = 2_097_152;
+
+/**
+ * Finds the `@OnEvent`/`@OnEventAsync` methods of every provider once, at bootstrap, and builds the immutable
+ * {@link HandlerRegistry}. Misuse (duplicate handler ids, handlers on request-scoped or transient providers, bad
+ * options, event classes without `@BusEvent`) fails the boot with a message that says how to fix it.
+ */
+@Injectable()
+export class EventHandlersExplorer {
+  private registry: HandlerRegistry | undefined;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: EventHandlersAccessor,
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {}
+
+  /** The registry, discovered on first use (bootstrap, or an earlier `publish` from an `onModuleInit`). */
+  getRegistry(): HandlerRegistry {
+    return (this.registry ??= new HandlerRegistry(this.explore()));
+  }
+
+  /** Instances of every provider, for other discoveries (the event-emitter bridge). */
+  providerInstances(): unknown[] {
+    return this.discovery
+      .getProviders()
+      .filter((wrapper) => !wrapper.isAlias && wrapper.isDependencyTreeStatic())
+      .map((wrapper) => wrapper.instance as unknown);
+  }
+
+  private explore(): HandlerDefinition[] {
+    const handlers: HandlerDefinition[] = [];
+    const seenMethods = new Set<Function>();
+    const ids = new Map<string, string>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (wrapper.isAlias || !instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (!prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, unknown>)[methodName];
+        if (typeof method !== 'function') continue;
+        const subscriptions = this.accessor.getSubscriptions(method);
+        if (subscriptions.length === 0) continue;
+        const className = instance.constructor?.name || String(wrapper.name);
+        const location = `${className}.${methodName}`;
+        this.assertStaticScope(wrapper, location);
+        // The same instance may be reachable through several wrappers (useExisting, re-exports).
+        if (seenMethods.has(method) && handlers.some((h) => h.location === location)) continue;
+        seenMethods.add(method);
+        for (const subscription of subscriptions) {
+          const defaultId = subscriptions.length > 1 ? `${location}@${subscription.event.name}` : location;
+          const handler = this.define(subscription, defaultId, location, instance, methodName);
+          const previous = ids.get(handler.id);
+          if (previous) {
+            throw new EventBusConfigError(
+              `Duplicate event handler id "${handler.id}" (${previous} and ${location}). Handler ids name queues and ` +
+                `job ids, so they must be unique: pass a distinct { id } to one of the decorators.`,
+            );
+          }
+          ids.set(handler.id, location);
+          handlers.push(handler);
+        }
+      }
+    }
+    return handlers;
+  }
+
+  private assertStaticScope(wrapper: InstanceWrapper, location: string): void {
+    if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
+      throw new EventBusConfigError(
+        `Event handler ${location} is on a ${wrapper.isTransient ? 'transient' : 'request-scoped'} provider ` +
+          `(directly or through one of its dependencies). Event handlers run outside any HTTP request, so the bus ` +
+          `refuses them rather than call them with undefined dependencies. Move the handler to a singleton provider ` +
+          `and resolve request-scoped services there with ModuleRef.resolve() if you need them.`,
+      );
+    }
+  }
+
+  private define(
+    subscription: HandlerSubscription,
+    defaultId: string,
+    location: string,
+    instance: Record<string, unknown>,
+    methodName: string,
+  ): HandlerDefinition {
+    const usage = `@${subscription.kind === 'sync' ? 'OnEvent' : 'OnEventAsync'} on ${location}`;
+    const event = requireEventDefinition(subscription.event, usage);
+    const id = subscription.options.id ?? defaultId;
+    if (!HANDLER_ID.test(id) || /^\d+$/.test(id)) {
+      throw new EventBusConfigError(
+        `${usage}: handler id ${JSON.stringify(id)} is invalid. Use letters, digits, "_", ".", "@", "-" ` +
+          `(no ":"), starting with a letter or "_", at most 200 characters.`,
+      );
+    }
+    const invoke = (payload: object, context: Parameters<HandlerDefinition['invoke']>[1]): unknown =>
+      (instance[methodName] as (event: object, ctx: typeof context) => unknown)(payload, context);
+    if (subscription.kind === 'sync') {
+      const order = subscription.options.order ?? 0;
+      if (!Number.isFinite(order)) {
+        throw new EventBusConfigError(`${usage}: order must be a finite number, received ${String(order)}.`);
+      }
+      const handler: SyncHandlerDefinition = { kind: 'sync', id, event, location, invoke, order };
+      return handler;
+    }
+    const options = subscription.options;
+    const defaults = this.options.defaultJobOptions;
+    const attempts = options.attempts ?? defaults.attempts;
+    assertPositiveInteger(`${usage} attempts`, attempts);
+    if (options.delay !== undefined) assertNonNegativeInteger(`${usage} delay`, options.delay);
+    if (options.priority !== undefined && (!Number.isSafeInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
+      throw new EventBusConfigError(`${usage}: priority must be an integer from 1 (highest) to ${MAX_PRIORITY}, received ${String(options.priority)}.`);
+    }
+    const concurrency = options.concurrency ?? this.options.concurrency;
+    assertPositiveInteger(`${usage} concurrency`, concurrency);
+    if (options.filter !== undefined && typeof options.filter !== 'function') {
+      throw new EventBusConfigError(`${usage}: filter must be a function (event) => boolean.`);
+    }
+    const handler: AsyncHandlerDefinition = {
+      kind: 'async',
+      id,
+      event,
+      location,
+      invoke,
+      queue: id,
+      filter: options.filter,
+      concurrency,
+      delivery: {
+        attempts,
+        backoff: normalizeBackoff(`${usage} backoff`, options.backoff ?? defaults.backoff),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.delay ? { delay: options.delay } : {}),
+        removeOnComplete: defaults.removeOnComplete,
+        removeOnFail: defaults.removeOnFail,
+      },
+    };
+    return handler;
+  }
+}

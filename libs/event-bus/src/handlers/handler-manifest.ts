@@ -1,0 +1,31 @@
+import { HandlerRegistry } from './handler-registry';
+
+/** One line per event, then one per handler: mode, id, queue, attempts, filter. Logged at boot. */
+export function formatHandlerManifest(registry: HandlerRegistry, transport: string, role: string): string {
+  const byEvent = new Map<string, string[]>();
+  for (const handler of registry.handlers) {
+    const lines = byEvent.get(handler.event.name) ?? [];
+    byEvent.set(handler.event.name, lines);
+    if (handler.kind === 'sync') {
+      lines.push(`  sync  ${handler.id} (order ${handler.order})`);
+    } else {
+      const { attempts, backoff, priority, delay } = handler.delivery;
+      const extras = [
+        `queue=${handler.queue}`,
+        `attempts=${attempts}`,
+        `backoff=${backoff.type}:${backoff.delay}ms`,
+        `concurrency=${handler.concurrency}`,
+        ...(priority !== undefined ? [`priority=${priority}`] : []),
+        ...(delay ? [`delay=${delay}ms`] : []),
+        ...(handler.filter ? ['filtered'] : []),
+      ];
+      lines.push(`  async ${handler.id} ${extras.join(' ')}`);
+    }
+  }
+  const header = `Event handlers (transport=${transport}, role=${role}): ${registry.handlers.length} handler(s) on ${byEvent.size} event(s)`;
+  const body = [...byEvent].map(([event, lines]) => {
+    const definition = registry.event(event);
+    return [`${event} v${definition?.version ?? 1} (${definition?.target.name ?? '?'})`, ...lines].join('\n');
+  });
+  return [header, ...body].join('\n');
+}

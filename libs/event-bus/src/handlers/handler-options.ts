@@ -1,0 +1,47 @@
+import { PartitionKeyValue } from '../events/event-class';
+
+/** Retry delay policy of an async handler: a fixed delay, or one that doubles with every attempt. */
+export interface BackoffOptions {
+  readonly type: 'fixed' | 'exponential';
+  /** Milliseconds: the delay (fixed) or the first delay (exponential: delay × 2^(attempt-1)). */
+  readonly delay: number;
+  /** 0..1: the fraction of each delay that is randomised, to spread retry storms. Default 0. */
+  readonly jitter?: number;
+}
+
+/** Options of {@link OnEvent} (sync handlers). */
+export interface OnEventOptions {
+  /** Handler id, used in error messages and the manifest. Default `ClassName.methodName`. */
+  readonly id?: string;
+  /** Sync handlers of one event run by ascending `order` (default 0), then in discovery order. */
+  readonly order?: number;
+}
+
+/** Options of {@link OnEventAsync} (durable, BullMQ-backed handlers). */
+export interface OnEventAsyncOptions<E extends object = object> {
+  /**
+   * Stable handler id: names the handler's queue and ends every job id. Default `ClassName.methodName`. Set it
+   * explicitly before renaming a class or method, so jobs in flight still find their handler.
+   */
+  readonly id?: string;
+  /**
+   * Pure predicate run synchronously inside `publish`: `false` means no job at all (no Redis write). It may run
+   * inside the publisher's transaction: no I/O, no side effects.
+   */
+  readonly filter?: (event: E) => boolean;
+  /** Total tries, first included. Default from the module's `defaultJobOptions` (5). */
+  readonly attempts?: number;
+  /** Retry delay: milliseconds (fixed) or a policy. Default from `defaultJobOptions` (exponential from 1 s). */
+  readonly backoff?: number | BackoffOptions;
+  /** BullMQ priority: 1 is the highest, larger numbers run later. Default none (FIFO). */
+  readonly priority?: number;
+  /** Milliseconds to wait after publish before the job can run. Default 0. */
+  readonly delay?: number;
+  /** Jobs of this handler run at most this many at a time per worker process. Default from the module (10). */
+  readonly concurrency?: number;
+  /**
+   * Overrides the event's partition key for this handler, or `false` to opt out of per-key ordering.
+   * (Partitioned dispatch is configured with lanes; see the README.)
+   */
+  readonly partitionBy?: ((event: E) => PartitionKeyValue | undefined | null) | false;
+}

@@ -1,0 +1,51 @@
+import { EventDefinition } from '../events/bus-event.decorator';
+import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** The immutable result of discovery: which handlers each event has, in run order. */
+export class HandlerRegistry {
+  private readonly syncByEvent = new Map<string, readonly SyncHandlerDefinition[]>();
+  private readonly asyncByEvent = new Map<string, readonly AsyncHandlerDefinition[]>();
+  private readonly asyncById = new Map<string, AsyncHandlerDefinition>();
+  private readonly eventsByName = new Map<string, EventDefinition>();
+
+  /** `handlers` in discovery order; sync handlers are sorted by `order`, ties kept in discovery order. */
+  constructor(readonly handlers: readonly HandlerDefinition[]) {
+    for (const handler of handlers) {
+      this.eventsByName.set(handler.event.name, handler.event);
+      if (handler.kind === 'sync') {
+        this.syncByEvent.set(handler.event.name, [...(this.syncByEvent.get(handler.event.name) ?? []), handler]);
+      } else {
+        this.asyncByEvent.set(handler.event.name, [...(this.asyncByEvent.get(handler.event.name) ?? []), handler]);
+        this.asyncById.set(handler.id, handler);
+      }
+    }
+    for (const [name, list] of this.syncByEvent) {
+      // Array.prototype.sort is stable: equal orders keep discovery order.
+      this.syncByEvent.set(name, Object.freeze([...list].sort((a, b) => a.order - b.order)));
+    }
+    for (const [name, list] of this.asyncByEvent) this.asyncByEvent.set(name, Object.freeze(list));
+  }
+
+  syncHandlersOf(eventName: string): readonly SyncHandlerDefinition[] {
+    return this.syncByEvent.get(eventName) ?? NONE;
+  }
+
+  asyncHandlersOf(eventName: string): readonly AsyncHandlerDefinition[] {
+    return this.asyncByEvent.get(eventName) ?? NONE;
+  }
+
+  asyncHandler(id: string): AsyncHandlerDefinition | undefined {
+    return this.asyncById.get(id);
+  }
+
+  get asyncHandlers(): readonly AsyncHandlerDefinition[] {
+    return [...this.asyncById.values()];
+  }
+
+  /** Events some handler of this process subscribes to. */
+  event(name: string): EventDefinition | undefined {
+    return this.eventsByName.get(name);
+  }
+}

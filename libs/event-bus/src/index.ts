@@ -1,0 +1,62 @@
+// Module and options
+export { EventBusModule } from './module/event-bus.module';
+export {
+  EVENT_BUS_MODULE_OPTIONS,
+  EVENT_BUS_OPTIONS_TYPE,
+  EVENT_BUS_ASYNC_OPTIONS_TYPE,
+} from './module/event-bus.module-definition';
+export type {
+  EventBusModuleOptions,
+  EventBusRole,
+  EventJobDefaults,
+  EventWorkerOptions,
+  JobRetention,
+  ResolvedEventBusOptions,
+} from './module/event-bus-options';
+export { EventBusModuleDefaults } from './module/event-bus-options';
+export { resolveEventBusOptions } from './module/resolve-options';
+export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
+
+// Publishing
+export { EventBus } from './event-bus';
+export type { PublishOptions, PublishReceipt } from './event-bus';
+
+// The event contract
+export { BusEvent, getEventDefinition } from './events/bus-event.decorator';
+export type { BusEventOptions, EventDefinition } from './events/bus-event.decorator';
+export { BusType } from './events/bus-type.decorator';
+export type { EventClass, PartitionKeyField, PartitionKeySelector, PartitionKeyValue } from './events/event-class';
+export type { EventEnvelope, EventJobData } from './events/event-envelope';
+export { jobIdOf } from './events/event-envelope';
+
+// Codec
+export { EventCodec } from './codec/event-codec';
+export type { EncodedPayload } from './codec/event-codec';
+export { defineValueType } from './codec/value-type';
+export type { JsonValue, ValueType } from './codec/value-type';
+
+// Handlers
+export { OnEvent } from './handlers/on-event.decorator';
+export type { EventHandlerMethod } from './handlers/on-event.decorator';
+export { OnEventAsync } from './handlers/on-event-async.decorator';
+export type { BackoffOptions, OnEventAsyncOptions, OnEventOptions } from './handlers/handler-options';
+export type { EventContext } from './dispatch/event-context';
+export { currentEventContext } from './dispatch/event-context';
+
+// Transports
+export { EVENT_TRANSPORT } from './transport/event-transport';
+export type {
+  ConsumerSpec,
+  DeliveryOptions,
+  EventTransport,
+  JobAttempt,
+  JobProcessor,
+  OutgoingJob,
+} from './transport/event-transport';
+export { BullMqTransport } from './transport/bullmq/bullmq.transport';
+export type { BullMqTransportOptions } from './transport/bullmq/bullmq.transport';
+export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
+export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
+
+// Errors
+export * from './errors';

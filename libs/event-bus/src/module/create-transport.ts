@@ -1,0 +1,15 @@
+import { BullMqTransport } from '../transport/bullmq/bullmq.transport';
+import { EventTransport } from '../transport/event-transport';
+import { InMemoryTransport } from '../transport/in-memory/in-memory.transport';
+import { ResolvedEventBusOptions } from './event-bus-options';
+
+/** The transport the options ask for. */
+export function createTransport(options: ResolvedEventBusOptions): EventTransport {
+  if (typeof options.transport === 'object') return options.transport;
+  if (options.transport === 'in-memory') return new InMemoryTransport();
+  return new BullMqTransport({
+    connection: options.connection!,
+    prefix: options.prefix,
+    worker: options.worker,
+  });
+}

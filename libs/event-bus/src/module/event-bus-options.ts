@@ -1,0 +1,95 @@
+import type { KeepJobs } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ValueType } from '../codec/value-type';
+import { EventTransport } from '../transport/event-transport';
+import { BackoffOptions } from '../handlers/handler-options';
+
+/** Which side of the bus a process takes on. `publish` works in every role (handlers publish follow-ups). */
+export type EventBusRole = 'publisher' | 'consumer' | 'both';
+
+/** How long finished jobs are kept: `true` removes at once, `false` keeps forever, or by age (s) / count. */
+export type JobRetention = boolean | number | KeepJobs;
+
+/** Job options every async handler starts from; a handler's own options override them. */
+export interface EventJobDefaults {
+  /** Total tries, first included. Default 5. */
+  readonly attempts?: number;
+  /** Default exponential, 1000 ms. */
+  readonly backoff?: number | BackoffOptions;
+  /**
+   * Completed jobs kept. Default `{ age: 86400 }` (one day): within that window a re-published event id is not
+   * enqueued again.
+   */
+  readonly removeOnComplete?: JobRetention;
+  /** Failed jobs kept. Default `false` (kept until you retry or remove them). */
+  readonly removeOnFail?: JobRetention;
+}
+
+/** Worker tuning, passed to every BullMQ Worker. */
+export interface EventWorkerOptions {
+  /** Ms a job's lock lasts before the job counts as stalled. BullMQ default 30000. */
+  readonly lockDuration?: number;
+  /** Ms between stalled-job checks. BullMQ default 30000. */
+  readonly stalledInterval?: number;
+  /** Times a job may stall before it is failed. BullMQ default 1. */
+  readonly maxStalledCount?: number;
+}
+
+/** Options of `EventBusModule.forRoot` / `forRootAsync`. Defaults: {@link EventBusModuleDefaults}. */
+export interface EventBusModuleOptions {
+  /**
+   * `'bullmq'` (durable, default), `'in-memory'` (async handlers run in this process after the publish, with the
+   * same retry semantics, nothing survives a restart: for dev, seeds and fast tests), or your own transport.
+   */
+  readonly transport?: 'bullmq' | 'in-memory' | EventTransport;
+  /**
+   * Redis for the BullMQ transport: a URL (`redis://host:6379/0`), ioredis options, or an ioredis instance you own
+   * (the bus will not close it). Required with the BullMQ transport.
+   */
+  readonly connection?: string | RedisOptions | Redis;
+  /** Key prefix of every queue. Default `'bus'`. No `:`. */
+  readonly prefix?: string;
+  /** Default `'both'`. `'publisher'` starts no workers; `'consumer'` and `'both'` start one per async handler. */
+  readonly role?: EventBusRole;
+  readonly defaultJobOptions?: EventJobDefaults;
+  /** Default per-handler concurrency of a worker process. Default 10. */
+  readonly concurrency?: number;
+  /** Ms `app.close()` waits for in-flight handlers before leaving them to be retried. Default 10000. */
+  readonly shutdownTimeout?: number;
+  /** Types the codec carries that fields cannot express (Decimal and the like). */
+  readonly valueTypes?: readonly ValueType[];
+  /**
+   * When the app also uses `EventEmitterModule` (@nestjs/event-emitter), every published event is also emitted
+   * there under its wire name (awaited, after the sync handlers), so plain `@OnEvent('<wire name>')` listeners keep
+   * working while you move them over. Default true.
+   */
+  readonly eventEmitterBridge?: boolean;
+  /** Log the handler manifest at boot. Default true. */
+  readonly logManifest?: boolean;
+  readonly worker?: EventWorkerOptions;
+}
+
+/** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
+export class EventBusModuleDefaults {
+  readonly transport: 'bullmq' | 'in-memory' | EventTransport = 'bullmq';
+  readonly prefix: string = 'bus';
+  readonly role: EventBusRole = 'both';
+  readonly concurrency: number = 10;
+  readonly shutdownTimeout: number = 10_000;
+  readonly valueTypes: readonly ValueType[] = [];
+  readonly eventEmitterBridge: boolean = true;
+  readonly logManifest: boolean = true;
+  readonly worker: EventWorkerOptions = {};
+  readonly defaultJobOptions: Required<EventJobDefaults> = {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 86_400 },
+    removeOnFail: false,
+  };
+}
+
+/** Options after defaults were applied and values checked. */
+export type ResolvedEventBusOptions = Omit<Required<EventBusModuleOptions>, 'connection' | 'defaultJobOptions'> & {
+  readonly connection: EventBusModuleOptions['connection'];
+  readonly defaultJobOptions: Required<EventJobDefaults>;
+};

@@ -1,0 +1,60 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import { HandlerInvoker } from '../dispatch/handler-invoker';
+import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
+import { formatHandlerManifest } from '../handlers/handler-manifest';
+import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
+import { ResolvedEventBusOptions } from './event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
+
+/**
+ * Owns the bus's moving parts across the app's life: discovers handlers and logs the manifest at init, starts one
+ * consumer per async handler at bootstrap (consuming roles), stops taking jobs first thing on shutdown (waiting for
+ * running handlers up to `shutdownTimeout`), and closes connections last.
+ */
+@Injectable()
+export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger('EventBus');
+
+  constructor(
+    private readonly explorer: EventHandlersExplorer,
+    private readonly invoker: HandlerInvoker,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const registry = this.explorer.getRegistry();
+    if (this.options.logManifest) {
+      this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role));
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.role === 'publisher') return;
+    const handlers = this.explorer.getRegistry().asyncHandlers;
+    await this.transport.startConsumers(
+      handlers.map((handler) => ({
+        queue: handler.queue,
+        handlerId: handler.id,
+        concurrency: handler.concurrency,
+        process: (data, attempt) => this.invoker.invokeJob(handler, data, attempt),
+      })),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.transport.stopConsumers(this.options.shutdownTimeout);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
+  }
+}

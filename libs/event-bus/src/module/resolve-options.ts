@@ -1,0 +1,69 @@
+import { EventBusConfigError } from '../errors';
+import { BackoffOptions } from '../handlers/handler-options';
+import { EventBusModuleDefaults, EventBusModuleOptions, ResolvedEventBusOptions } from './event-bus-options';
+
+/**
+ * Applies {@link EventBusModuleDefaults} and checks every value, throwing an {@link EventBusConfigError} that names
+ * the option, what it got and what it expects. Pure and exported, so the merge can be unit-tested and reused.
+ */
+export function resolveEventBusOptions(options: EventBusModuleOptions = {}): ResolvedEventBusOptions {
+  const defaults = new EventBusModuleDefaults();
+  const resolved: ResolvedEventBusOptions = {
+    ...defaults,
+    ...stripUndefined(options),
+    connection: options.connection,
+    worker: { ...defaults.worker, ...options.worker },
+    defaultJobOptions: { ...defaults.defaultJobOptions, ...stripUndefined(options.defaultJobOptions ?? {}) },
+  };
+  const transport = resolved.transport;
+  if (transport !== 'bullmq' && transport !== 'in-memory' && typeof transport !== 'object') {
+    fail('transport', transport, `'bullmq', 'in-memory' or an EventTransport object`);
+  }
+  if (transport === 'bullmq' && resolved.connection === undefined) {
+    fail('connection', undefined, `a Redis URL, ioredis options or an ioredis instance (the BullMQ transport needs Redis)`);
+  }
+  if (typeof resolved.prefix !== 'string' || !/^[A-Za-z0-9_.{}-]+$/.test(resolved.prefix)) {
+    fail('prefix', resolved.prefix, 'a non-empty string of letters, digits, ".", "_", "-", "{", "}" (no ":")');
+  }
+  if (!['publisher', 'consumer', 'both'].includes(resolved.role)) {
+    fail('role', resolved.role, `'publisher', 'consumer' or 'both'`);
+  }
+  assertPositiveInteger('concurrency', resolved.concurrency);
+  assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);
+  assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
+  normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
+  return resolved;
+}
+
+/** Turns a backoff option into a policy, checking it. A bare number means a fixed delay of that many ms. */
+export function normalizeBackoff(option: string, backoff: number | BackoffOptions): BackoffOptions {
+  if (typeof backoff === 'number') {
+    assertNonNegativeInteger(option, backoff);
+    return { type: 'fixed', delay: backoff };
+  }
+  if (backoff === null || typeof backoff !== 'object' || !['fixed', 'exponential'].includes(backoff.type)) {
+    fail(option, backoff, `milliseconds, or { type: 'fixed' | 'exponential', delay: ms, jitter?: 0..1 }`);
+  }
+  assertNonNegativeInteger(`${option}.delay`, backoff.delay);
+  if (backoff.jitter !== undefined && !(backoff.jitter >= 0 && backoff.jitter <= 1)) {
+    fail(`${option}.jitter`, backoff.jitter, 'a number from 0 to 1');
+  }
+  return backoff;
+}
+
+export function assertPositiveInteger(option: string, value: unknown): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) fail(option, value, 'a positive integer');
+}
+
+export function assertNonNegativeInteger(option: string, value: unknown): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) fail(option, value, 'an integer ≥ 0');
+}
+
+function fail(option: string, received: unknown, expected: string): never {
+  const shown = typeof received === 'object' && received !== null ? JSON.stringify(received) : String(received);
+  throw new EventBusConfigError(`EventBus option "${option}" is invalid: expected ${expected}, received ${shown}.`);
+}
+
+function stripUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,146 @@
+import { Logger } from '@nestjs/common';
+import { FlowProducer, Job, JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { isUnrecoverableError } from '../../errors';
+import { EventWorkerOptions } from '../../module/event-bus-options';
+import { ConsumerSpec, EventTransport, OutgoingJob } from '../event-transport';
+import { WriteBatcher } from '../write-batcher';
+import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
+
+/** Settings of the BullMQ transport (from the module options). */
+export interface BullMqTransportOptions {
+  readonly connection: RedisConnectionSetting;
+  readonly prefix: string;
+  readonly worker?: EventWorkerOptions;
+}
+
+/**
+ * The production transport: one BullMQ queue per async handler (a process only takes jobs of handlers it has),
+ * all jobs of concurrent publishes written in one MULTI across queues, one Worker per consumed queue.
+ */
+export class BullMqTransport implements EventTransport {
+  readonly name = 'bullmq';
+  private readonly logger = new Logger('EventBus');
+  private producer: { client: Redis; owned: boolean } | undefined;
+  private flowProducer: FlowProducer | undefined;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs));
+
+  constructor(private readonly options: BullMqTransportOptions) {}
+
+  dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
+    return this.batcher.write(jobs);
+  }
+
+  /** The BullMQ queue of a handler queue name (created on first use, sharing the producer connection). */
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.producerClient(), prefix: this.options.prefix });
+      queue.on('error', (error) => this.logger.error(`Queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
+    const connection = workerConnection(this.options.connection);
+    for (const consumer of consumers) {
+      const worker = new Worker(
+        consumer.queue,
+        async (job: Job) => {
+          try {
+            return await consumer.process(job.data, {
+              jobId: job.id,
+              attempt: job.attemptsMade + 1,
+              maxAttempts: job.opts.attempts ?? 1,
+            });
+          } catch (error) {
+            throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
+          }
+        },
+        { connection, prefix: this.options.prefix, concurrency: consumer.concurrency, ...this.options.worker },
+      );
+      worker.on('error', (error) => this.logger.error(`Worker ${consumer.queue}: ${error.message}`));
+      worker.on('failed', (job, error) => {
+        if (!job) return;
+        const exhausted = job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1);
+        const message = `Job ${job.id} (${job.name} → ${consumer.handlerId}) failed on attempt ${job.attemptsMade}: ${error.message}`;
+        if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
+        else this.logger.warn(`${message}; will retry`);
+      });
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+  }
+
+  async stopConsumers(timeoutMs: number): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(
+      workers.map(async (worker) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+        const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          this.logger.warn(
+            `Worker ${worker.name}: handlers still running after ${timeoutMs} ms; closing anyway. ` +
+              `Their jobs stay active until their lock expires, then another worker picks them up again.`,
+          );
+          await worker.close(true);
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsumers(0);
+    await this.flowProducer?.close();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+    if (this.producer?.owned) await this.producer.client.quit().catch(() => this.producer?.client.disconnect());
+    this.producer = undefined;
+    this.flowProducer = undefined;
+  }
+
+  private producerClient(): Redis {
+    return (this.producer ??= openRedis(this.options.connection)).client;
+  }
+
+  /** Writes a batch in one MULTI across the handlers' queues; one outcome per job. */
+  private async write(jobs: readonly OutgoingJob[]): Promise<(Error | null)[]> {
+    const flow = (this.flowProducer ??= new FlowProducer({
+      connection: this.producerClient(),
+      prefix: this.options.prefix,
+    }));
+    const entries = jobs.map((job) =>
+      new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId).toFlowEntry(),
+    );
+    await flow.waitUntilReady();
+    const results = await flow.getBackend().addFlow(entries);
+    return results.map(([error, result]) =>
+      error ?? (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
+    );
+  }
+}
+
+function toJobsOptions(job: OutgoingJob): JobsOptions {
+  const { attempts, backoff, priority, delay, removeOnComplete, removeOnFail } = job.options;
+  return {
+    jobId: job.jobId,
+    attempts,
+    backoff: { type: backoff.type, delay: backoff.delay, ...(backoff.jitter ? { jitter: backoff.jitter } : {}) },
+    ...(priority !== undefined ? { priority } : {}),
+    ...(delay ? { delay } : {}),
+    removeOnComplete,
+    removeOnFail,
+  };
+}
+
+/** BullMQ recognises its own `UnrecoverableError`; keep the original name, message and stack on it. */
+function toUnrecoverable(error: Error): UnrecoverableError {
+  const unrecoverable = new UnrecoverableError(`${error.name}: ${error.message}`);
+  unrecoverable.stack = error.stack;
+  return unrecoverable;
+}

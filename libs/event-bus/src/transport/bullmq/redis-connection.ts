@@ -1,0 +1,29 @@
+import type { ConnectionOptions } from 'bullmq';
+import { Redis, RedisOptions } from 'ioredis';
+
+/** The connection setting of the module: a URL, ioredis options, or an ioredis instance the app owns. */
+export type RedisConnectionSetting = string | RedisOptions | Redis;
+
+/** True when the setting is a live ioredis client rather than a description of one. */
+export function isRedisInstance(setting: RedisConnectionSetting): setting is Redis {
+  return typeof setting === 'object' && typeof (setting as Partial<Redis>).duplicate === 'function';
+}
+
+/**
+ * Opens a client for the setting, or returns the app's instance. `owned` says whether the bus must close it.
+ */
+export function openRedis(setting: RedisConnectionSetting, overrides: RedisOptions = {}): { client: Redis; owned: boolean } {
+  if (isRedisInstance(setting)) return { client: setting, owned: false };
+  const client = typeof setting === 'string' ? new Redis(setting, overrides) : new Redis({ ...setting, ...overrides });
+  return { client, owned: true };
+}
+
+/**
+ * What BullMQ Workers get: options (BullMQ opens and closes its own clients, with `maxRetriesPerRequest: null` as
+ * blocking commands require) or the app's instance (BullMQ duplicates it for blocking commands).
+ */
+export function workerConnection(setting: RedisConnectionSetting): ConnectionOptions {
+  if (isRedisInstance(setting)) return setting as unknown as ConnectionOptions;
+  if (typeof setting === 'string') return { url: setting, maxRetriesPerRequest: null };
+  return { ...(setting as ConnectionOptions), maxRetriesPerRequest: null };
+}

@@ -1,0 +1,73 @@
+import { EventJobData } from '../events/event-envelope';
+import { BackoffOptions } from '../handlers/handler-options';
+import type { JobRetention } from '../module/event-bus-options';
+
+/** How one job is delivered: tries, delays, retention. */
+export interface DeliveryOptions {
+  readonly attempts: number;
+  readonly backoff: BackoffOptions;
+  readonly priority?: number;
+  readonly delay?: number;
+  readonly removeOnComplete: JobRetention;
+  readonly removeOnFail: JobRetention;
+}
+
+/** One job to write: an event for one handler. */
+export interface OutgoingJob {
+  /** The handler's queue. */
+  readonly queue: string;
+  /** Job name: the event's wire name. */
+  readonly name: string;
+  /** Deterministic: `<event id>.<handler id>`. */
+  readonly jobId: string;
+  readonly data: EventJobData;
+  readonly options: DeliveryOptions;
+}
+
+/** Which try of a job a processor is running. */
+export interface JobAttempt {
+  readonly jobId: string | undefined;
+  /** 1-based. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+/**
+ * Runs one job. Resolves on success; rejects to retry; rejects with an error for which `isUnrecoverableError` is
+ * true to fail the job at once.
+ */
+export type JobProcessor = (data: unknown, attempt: JobAttempt) => Promise<unknown>;
+
+/** A queue this process consumes, and how. */
+export interface ConsumerSpec {
+  readonly queue: string;
+  readonly handlerId: string;
+  readonly concurrency: number;
+  readonly process: JobProcessor;
+}
+
+/**
+ * What the bus needs from a broker. The core never imports BullMQ: it builds jobs and processors, a transport
+ * moves them. BullMQ and in-memory ship with the library; another broker is one more implementation.
+ */
+export interface EventTransport {
+  /** Human-readable name for the manifest and errors. */
+  readonly name: string;
+  /**
+   * Writes the jobs durably. Jobs of one call go out together (one Redis round trip for BullMQ), and calls made
+   * concurrently may be batched. A job whose id already exists is not added again.
+   */
+  dispatch(jobs: readonly OutgoingJob[]): Promise<void>;
+  /** Starts consuming the given queues. Called once, at application bootstrap, by consuming roles. */
+  startConsumers(consumers: readonly ConsumerSpec[]): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `timeoutMs` for the running ones; jobs still running after that are left to
+   * be picked up again (stalled-job recovery for BullMQ).
+   */
+  stopConsumers(timeoutMs: number): Promise<void>;
+  /** Closes every connection the transport opened. */
+  close(): Promise<void>;
+}
+
+/** Injection token of the bus's transport. */
+export const EVENT_TRANSPORT = Symbol.for('nestjs-durable-bus:transport');

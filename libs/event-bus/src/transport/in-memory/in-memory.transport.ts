@@ -1,0 +1,180 @@
+import { Logger } from '@nestjs/common';
+import { isUnrecoverableError } from '../../errors';
+import { backoffDelay } from '../backoff';
+import { ConsumerSpec, EventTransport, OutgoingJob } from '../event-transport';
+
+/** A job of the in-memory transport, as tests and tools can inspect it. */
+export interface InMemoryJob {
+  readonly queue: string;
+  readonly id: string;
+  readonly name: string;
+  /** The data as the handler receives it (after a JSON round trip, like Redis would store it). */
+  readonly data: unknown;
+  readonly maxAttempts: number;
+  state: 'waiting' | 'delayed' | 'active' | 'completed' | 'failed';
+  attemptsMade: number;
+  failedReason?: string;
+  stacktrace: string[];
+  returnValue?: unknown;
+}
+
+interface QueueState {
+  consumer: ConsumerSpec | undefined;
+  running: number;
+  /** Waiting jobs, highest priority first, FIFO within a priority. */
+  waiting: { job: InMemoryJob; outgoing: OutgoingJob; seq: number }[];
+}
+
+/**
+ * Runs async handlers in this process, after the publish, with BullMQ's semantics: per-handler queues and
+ * concurrency, priority, delay, attempts with the same backoff schedule, unrecoverable errors, a failed set, and
+ * job-id deduplication while a job is pending or failed. Nothing survives a restart: for dev, seeds and fast tests.
+ * Completed jobs are not kept (so memory stays flat), which means a completed event id can be enqueued again.
+ */
+export class InMemoryTransport implements EventTransport {
+  readonly name = 'in-memory';
+  private readonly logger = new Logger('EventBus');
+  private readonly queues = new Map<string, QueueState>();
+  private readonly jobs = new Map<string, InMemoryJob>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private seq = 0;
+  private stopped = false;
+
+  async dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
+    for (const outgoing of jobs) {
+      const key = `${outgoing.queue}/${outgoing.jobId}`;
+      if (this.jobs.has(key)) continue;
+      const job: InMemoryJob = {
+        queue: outgoing.queue,
+        id: outgoing.jobId,
+        name: outgoing.name,
+        data: JSON.parse(JSON.stringify(outgoing.data)) as unknown,
+        maxAttempts: outgoing.options.attempts,
+        state: 'waiting',
+        attemptsMade: 0,
+        stacktrace: [],
+      };
+      this.jobs.set(key, job);
+      this.enqueue(job, outgoing, outgoing.options.delay ?? 0);
+    }
+  }
+
+  async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
+    this.stopped = false;
+    for (const consumer of consumers) {
+      this.state(consumer.queue).consumer = consumer;
+      this.pump(consumer.queue);
+    }
+  }
+
+  async stopConsumers(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    const dropped = this.timers.size + [...this.queues.values()].reduce((n, queue) => n + queue.waiting.length, 0);
+    this.timers.clear();
+    if (dropped > 0) this.logger.warn(`In-memory transport stopped with ${dropped} job(s) not run; they are dropped.`);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async close(): Promise<void> {
+    if (!this.stopped) await this.stopConsumers(0);
+  }
+
+  /** Jobs by state, oldest first. */
+  getJobs(state?: InMemoryJob['state']): InMemoryJob[] {
+    return [...this.jobs.values()].filter((job) => state === undefined || job.state === state);
+  }
+
+  /** Whether any job is waiting, delayed or running. */
+  isIdle(): boolean {
+    return this.timers.size === 0 && this.running.size === 0 && [...this.queues.values()].every((q) => q.waiting.length === 0 || !q.consumer);
+  }
+
+  /** Resolves when nothing is waiting (for a consumer that exists), delayed or running. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private enqueue(job: InMemoryJob, outgoing: OutgoingJob, delay: number): void {
+    if (delay > 0) {
+      job.state = 'delayed';
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.enqueue(job, outgoing, 0);
+        this.notifyIfIdle();
+      }, delay);
+      this.timers.add(timer);
+      return;
+    }
+    job.state = 'waiting';
+    const queue = this.state(job.queue);
+    const entry = { job, outgoing, seq: this.seq++ };
+    const priority = (o: OutgoingJob) => o.options.priority ?? 0;
+    const at = queue.waiting.findIndex(
+      (other) => priority(other.outgoing) > priority(outgoing) || (priority(other.outgoing) === priority(outgoing) && other.seq > entry.seq),
+    );
+    if (at < 0) queue.waiting.push(entry);
+    else queue.waiting.splice(at, 0, entry);
+    setImmediate(() => this.pump(job.queue));
+  }
+
+  private pump(queueName: string): void {
+    const queue = this.state(queueName);
+    const consumer = queue.consumer;
+    while (!this.stopped && consumer && queue.running < consumer.concurrency && queue.waiting.length > 0) {
+      const { job, outgoing } = queue.waiting.shift()!;
+      queue.running++;
+      const run = this.run(consumer, job, outgoing).finally(() => {
+        queue.running--;
+        this.running.delete(run);
+        this.pump(queueName);
+        this.notifyIfIdle();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async run(consumer: ConsumerSpec, job: InMemoryJob, outgoing: OutgoingJob): Promise<void> {
+    job.state = 'active';
+    try {
+      job.returnValue = await consumer.process(job.data, {
+        jobId: job.id,
+        attempt: job.attemptsMade + 1,
+        maxAttempts: job.maxAttempts,
+      });
+      job.attemptsMade++;
+      job.state = 'completed';
+      this.jobs.delete(`${job.queue}/${job.id}`);
+    } catch (error) {
+      job.attemptsMade++;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      job.failedReason = failure.message;
+      job.stacktrace.push(failure.stack ?? failure.message);
+      if (isUnrecoverableError(failure) || job.attemptsMade >= job.maxAttempts) {
+        job.state = 'failed';
+        this.logger.error(`Job ${job.id} (${job.name} → ${consumer.handlerId}) failed for good: ${failure.message}`);
+      } else {
+        this.enqueue(job, outgoing, backoffDelay(outgoing.options.backoff, job.attemptsMade));
+      }
+    }
+  }
+
+  private state(queue: string): QueueState {
+    let state = this.queues.get(queue);
+    if (!state) this.queues.set(queue, (state = { consumer: undefined, running: 0, waiting: [] }));
+    return state;
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
