@@ -1,0 +1,36 @@
+/**
+ * Jest runs TypeScript through SWC (legacy decorators + metadata, like tsc). NestJS 12 and superjson ship ESM only,
+ * so SWC also turns those node_modules into CommonJS for Jest.
+ */
+const swc = (syntax) => [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: syntax === 'typescript' ? { syntax, decorators: true } : { syntax },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  roots: ['<rootDir>/test', '<rootDir>/libs'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': swc('typescript'),
+    '^.+\\.m?js$': swc('ecmascript'),
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|superjson|copy-anything|is-what)/)'],
+  moduleNameMapper: {
+    '^nestjs-durable-bus$': '<rootDir>/libs/event-bus/src',
+    '^nestjs-durable-bus/testing$': '<rootDir>/libs/event-bus/testing',
+  },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 30_000,
+};

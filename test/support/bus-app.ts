@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { DynamicModule, ForwardReference, INestApplicationContext, Provider, Type } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { EventBus, EventBusModule, EventBusModuleOptions } from 'nestjs-durable-bus';
+
+/** The Redis URL the global setup provided. */
+export function redisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error('REDIS_URL is not set: run the tests through jest (test/support/global-setup.ts).');
+  return url;
+}
+
+/** A key prefix no other test uses. */
+export function freshPrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+type Import = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
+export interface BusAppOptions {
+  readonly providers?: Provider[];
+  readonly imports?: Import[];
+  readonly bus?: EventBusModuleOptions;
+  /** Reuse a prefix (two apps sharing queues). Default: a fresh one. */
+  readonly prefix?: string;
+}
+
+export interface BusApp {
+  readonly app: TestingModule;
+  readonly bus: EventBus;
+  readonly prefix: string;
+  get<T>(type: Type<T> | string | symbol): T;
+  /** A BullMQ Queue handle on one of this bus's queues (closed by `close`). */
+  queue(name: string): Queue;
+  close(): Promise<void>;
+}
+
+const openApps = new Set<BusApp>();
+const openClients = new Set<{ quit(): Promise<unknown> }>();
+
+/** Builds and initialises a real Nest application with the bus on real Redis, under a fresh prefix. */
+export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp> {
+  const prefix = options.prefix ?? freshPrefix();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      EventBusModule.forRoot({ connection: redisUrl(), prefix, logManifest: false, ...options.bus }),
+      ...(options.imports ?? []),
+    ],
+    providers: options.providers ?? [],
+  }).compile();
+  await moduleRef.init();
+  const queues: Queue[] = [];
+  let closed = false;
+  const busApp: BusApp = {
+    app: moduleRef,
+    bus: moduleRef.get(EventBus),
+    prefix,
+    get: (type) => moduleRef.get(type),
+    queue: (name) => {
+      const queue = new Queue(name, { connection: { url: redisUrl() }, prefix });
+      queues.push(queue);
+      return queue;
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      openApps.delete(busApp);
+      await moduleRef.close();
+      await Promise.all(queues.map((queue) => queue.close()));
+    },
+  };
+  openApps.add(busApp);
+  return busApp;
+}
+
+/** A plain Redis client for assertions, closed after the test. */
+export function redisClient(): Redis {
+  const client = new Redis(redisUrl());
+  openClients.add(client);
+  return client;
+}
+
+/** Keys under a prefix (for "nothing was written" assertions). */
+export async function keysUnder(prefix: string): Promise<string[]> {
+  const client = redisClient();
+  return client.keys(`${prefix}:*`);
+}
+
+afterEach(async () => {
+  await Promise.all([...openApps].map((app) => app.close()));
+  await Promise.all([...openClients].map((client) => client.quit()));
+  openClients.clear();
+});
+
+export type { INestApplicationContext };
