@@ -123,7 +123,7 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(job.attemptsMade).toBe(3);
     expect(job.failedReason).toBe('always broken');
     expect(job.stacktrace).toHaveLength(3);
-    expect(job.stacktrace[0]).toContain('InvoiceHandlers.createInvoice');
+    expect(job.stacktrace?.[0]).toContain('InvoiceHandlers.createInvoice');
   });
 
   it('an UnrecoverableEventError fails the job at once, without using the remaining attempts', async () => {
@@ -135,7 +135,7 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(state).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toBe('UnrecoverableEventError: order o-gone does not exist');
-    expect(job.stacktrace[0]).toContain('InvoiceHandlers.createInvoice');
+    expect(job.stacktrace?.[0]).toContain('InvoiceHandlers.createInvoice');
     expect(attempts.values.filter((a) => a.handler === 'create')).toHaveLength(1);
   });
 

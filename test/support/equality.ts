@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Decimal } from '../fixtures/decimal';
 
 /** Decimals keep their value in private fields, which Jest's equality cannot see: compare them by value. */

@@ -45,7 +45,11 @@ export class EventCodec {
       }
       seen.add(type.name);
       this.superjson.registerCustom(
-        { isApplicable: type.isApplicable, serialize: type.serialize, deserialize: type.deserialize },
+        {
+          isApplicable: (value: unknown): value is unknown => type.isApplicable(value),
+          serialize: (value: unknown) => type.serialize(value),
+          deserialize: (json: JsonValue) => type.deserialize(json),
+        },
         type.name,
       );
     }

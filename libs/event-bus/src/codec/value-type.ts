@@ -17,9 +17,10 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface ValueType<T = unknown, J extends JsonValue = JsonValue> {
   /** Stable name stored in jobs; keep it when the class is renamed. */
   readonly name: string;
-  readonly isApplicable: (value: unknown) => value is T;
-  readonly serialize: (value: T) => J;
-  readonly deserialize: (json: J) => T;
+  // Method syntax on purpose: a ValueType<Decimal> must fit in a list of ValueType<unknown>.
+  isApplicable(value: unknown): value is T;
+  serialize(value: T): J;
+  deserialize(json: J): T;
 }
 
 /** Identity helper that infers the value type's generics. */

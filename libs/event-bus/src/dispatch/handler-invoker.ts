@@ -4,7 +4,7 @@ import { InvalidJobError, SyncHandlerError } from '../errors';
 import { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope, EventJobData } from '../events/event-envelope';
 import { AsyncHandlerDefinition, SyncHandlerDefinition } from '../handlers/handler-definition';
-import { JobAttempt } from '../transport/event-transport';
+import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
 import { EVENT_CODEC } from '../module/tokens';
 import { contextOf, currentEventContext, EventContext } from './event-context';
 
@@ -104,6 +104,9 @@ function upcast(
 }
 
 function parseJobData(data: unknown, jobId: string | undefined): EventJobData {
+  if (data instanceof UnreadableJobData) {
+    throw new InvalidJobError(jobId, `its data is not valid JSON (${data.error}): ${JSON.stringify(data.raw)}`);
+  }
   if (data === null || typeof data !== 'object') {
     throw new InvalidJobError(jobId, `its data is ${data === null ? 'null' : typeof data}, not an event envelope`);
   }

@@ -71,3 +71,15 @@ export interface EventTransport {
 
 /** Injection token of the bus's transport. */
 export const EVENT_TRANSPORT = Symbol.for('nestjs-durable-bus:transport');
+
+/**
+ * Handed to a processor in place of job data the broker could not parse (not JSON), so the job fails with that
+ * reason instead of crash-looping the worker.
+ */
+export class UnreadableJobData {
+  constructor(
+    /** The start of the raw data, for the failure reason. */
+    readonly raw: string,
+    readonly error: string,
+  ) {}
+}

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { FlowProducer, Job, JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { FlowProducer, Job, JobJson, JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { isUnrecoverableError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
-import { ConsumerSpec, EventTransport, OutgoingJob } from '../event-transport';
+import { ConsumerSpec, EventTransport, OutgoingJob, UnreadableJobData } from '../event-transport';
 import { WriteBatcher } from '../write-batcher';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
@@ -47,7 +47,7 @@ export class BullMqTransport implements EventTransport {
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
     const connection = workerConnection(this.options.connection);
     for (const consumer of consumers) {
-      const worker = new Worker(
+      const worker = new EventWorker(
         consumer.queue,
         async (job: Job) => {
           try {
@@ -122,6 +122,22 @@ export class BullMqTransport implements EventTransport {
     return results.map(([error, result]) =>
       error ?? (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
     );
+  }
+}
+
+/**
+ * A Worker that survives job data that is not JSON: BullMQ would throw while building the Job and retry it forever;
+ * here the job is built with {@link UnreadableJobData}, and the processor fails it with that reason.
+ */
+class EventWorker extends Worker {
+  protected override createJob(data: JobJson, jobId: string): Job {
+    try {
+      return super.createJob(data, jobId);
+    } catch (error) {
+      const job = super.createJob({ ...data, data: '{}' }, jobId);
+      job.data = new UnreadableJobData(String(data.data).slice(0, 120), (error as Error).message);
+      return job;
+    }
   }
 }
 
