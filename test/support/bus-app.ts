@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DynamicModule, ForwardReference, INestApplicationContext, Provider, Type } from '@nestjs/common';
+import { DynamicModule, ForwardReference, INestApplicationContext, LoggerService, Provider, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,6 +23,8 @@ export interface BusAppOptions {
   readonly providers?: Provider[];
   readonly imports?: Import[];
   readonly bus?: EventBusModuleOptions;
+  /** Receives the app's log lines (the manifest, warnings). */
+  readonly logger?: LoggerService;
   /** Reuse a prefix (two apps sharing queues). Default: a fresh one. */
   readonly prefix?: string;
 }
@@ -50,6 +52,7 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
     ],
     providers: options.providers ?? [],
   }).compile();
+  if (options.logger) moduleRef.useLogger(options.logger);
   await moduleRef.init();
   const queues: Queue[] = [];
   let closed = false;
@@ -73,6 +76,19 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
   };
   openApps.add(busApp);
   return busApp;
+}
+
+/** A logger that keeps what it is given, for assertions on log output. */
+export class MemoryLogger implements LoggerService {
+  readonly lines: { level: string; message: string; context?: string }[] = [];
+  log(message: unknown, context?: string) { this.lines.push({ level: 'log', message: String(message), context }); }
+  warn(message: unknown, context?: string) { this.lines.push({ level: 'warn', message: String(message), context }); }
+  error(message: unknown, context?: string) { this.lines.push({ level: 'error', message: String(message), context }); }
+  debug() {}
+  verbose() {}
+  text(): string {
+    return this.lines.map((line) => line.message).join('\n');
+  }
 }
 
 /** A plain Redis client for assertions, closed after the test. */

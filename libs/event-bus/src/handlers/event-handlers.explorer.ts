@@ -65,8 +65,7 @@ export class EventHandlersExplorer {
         if (seenMethods.has(method) && handlers.some((h) => h.location === location)) continue;
         seenMethods.add(method);
         for (const subscription of subscriptions) {
-          const defaultId = subscriptions.length > 1 ? `${location}@${subscription.event.name}` : location;
-          const handler = this.define(subscription, defaultId, location, instance, methodName);
+          const handler = this.define(subscription, subscriptions.length > 1, location, instance, methodName);
           const previous = ids.get(handler.id);
           if (previous) {
             throw new EventBusConfigError(
@@ -95,14 +94,15 @@ export class EventHandlersExplorer {
 
   private define(
     subscription: HandlerSubscription,
-    defaultId: string,
+    sharedMethod: boolean,
     location: string,
     instance: Record<string, unknown>,
     methodName: string,
   ): HandlerDefinition {
     const usage = `@${subscription.kind === 'sync' ? 'OnEvent' : 'OnEventAsync'} on ${location}`;
     const event = requireEventDefinition(subscription.event, usage);
-    const id = subscription.options.id ?? defaultId;
+    // One method subscribed to several events gets one handler (and queue) per event.
+    const id = subscription.options.id ?? (sharedMethod ? `${location}@${event.name}` : location);
     if (!HANDLER_ID.test(id) || /^\d+$/.test(id)) {
       throw new EventBusConfigError(
         `${usage}: handler id ${JSON.stringify(id)} is invalid. Use letters, digits, "_", ".", "@", "-" ` +
