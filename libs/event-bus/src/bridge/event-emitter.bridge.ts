@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SyncHandlerError } from '../errors';
 import { EventEnvelope } from '../events/event-envelope';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
 
-/** The part of EventEmitter2 the bridge uses. */
+/** The part of EventEmitter2 the bridge uses (`onAny` tells it apart from Node's EventEmitter). */
 interface AsyncEmitter {
   emitAsync(event: string, ...values: unknown[]): Promise<unknown[]>;
   listenerCount(event: string): number;
@@ -14,7 +15,7 @@ interface AsyncEmitter {
  * Migration path from @nestjs/event-emitter: when the app has an `EventEmitter2` provider (EventEmitterModule),
  * every published event is also emitted there under its wire name, awaited after the sync handlers, so plain
  * `@OnEvent('<wire name>')` listeners keep working while they are moved over one at a time. Their errors reject
- * the publish like a sync handler's, unless their own `suppressErrors` option (true by default in
+ * the publish with a `SyncHandlerError`, like a sync handler's, unless their own `suppressErrors` option (true by default in
  * @nestjs/event-emitter) swallows them. Found by duck typing, so a second copy of eventemitter2 is no obstacle.
  */
 @Injectable()
@@ -30,7 +31,11 @@ export class EventEmitterBridge {
   async emit(envelope: EventEnvelope, event: object): Promise<void> {
     const emitter = (this.emitter ??= this.options.eventEmitterBridge ? this.findEmitter() : null);
     if (!emitter || emitter.listenerCount(envelope.name) === 0) return;
-    await emitter.emitAsync(envelope.name, event);
+    try {
+      await emitter.emitAsync(envelope.name, event);
+    } catch (error) {
+      throw new SyncHandlerError(envelope.name, envelope.id, `@nestjs/event-emitter listener of "${envelope.name}"`, error);
+    }
   }
 
   private findEmitter(): AsyncEmitter | null {
@@ -40,8 +45,9 @@ export class EventEmitterBridge {
         (instance): instance is AsyncEmitter =>
           typeof instance === 'object' &&
           instance !== null &&
-          instance.constructor?.name === 'EventEmitter2' &&
-          typeof (instance as Partial<AsyncEmitter>).emitAsync === 'function',
+          typeof (instance as Partial<AsyncEmitter>).emitAsync === 'function' &&
+          typeof (instance as Partial<AsyncEmitter>).listenerCount === 'function' &&
+          typeof (instance as { onAny?: unknown }).onAny === 'function',
       );
     if (emitter) new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
     return emitter ?? null;
