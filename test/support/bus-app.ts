@@ -4,6 +4,7 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { EventBus, EventBusModule, EventBusModuleOptions } from 'nestjs-durable-bus';
+import { Recorder } from './deferred';
 
 /** The Redis URL the global setup provided. */
 export function redisUrl(): string {
@@ -80,14 +81,22 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
 
 /** A logger that keeps what it is given, for assertions on log output. */
 export class MemoryLogger implements LoggerService {
-  readonly lines: { level: string; message: string; context?: string }[] = [];
-  log(message: unknown, context?: string) { this.lines.push({ level: 'log', message: String(message), context }); }
-  warn(message: unknown, context?: string) { this.lines.push({ level: 'warn', message: String(message), context }); }
-  error(message: unknown, context?: string) { this.lines.push({ level: 'error', message: String(message), context }); }
+  private readonly recorder = new Recorder<{ level: string; message: string; context?: string }>();
+  readonly lines = this.recorder.values;
+  log(message: unknown, context?: string) {
+    this.recorder.push({ level: 'log', message: String(message), context });
+  }
+  warn(message: unknown, context?: string) {
+    this.recorder.push({ level: 'warn', message: String(message), context });
+  }
+  error(message: unknown, context?: string) {
+    this.recorder.push({ level: 'error', message: String(message), context });
+  }
   debug() {}
   verbose() {}
-  text(): string {
-    return this.lines.map((line) => line.message).join('\n');
+  /** Waits (bounded) for a line containing `text`. */
+  async logged(text: string, ms = 10_000): Promise<void> {
+    await this.recorder.until((lines) => lines.some((line) => line.message.includes(text)), `log line "${text}"`, ms);
   }
 }
 

@@ -38,7 +38,8 @@ export class BullMqTransport implements EventTransport {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.producerClient(), prefix: this.options.prefix });
-      queue.on('error', (error) => this.logger.error(`Queue ${name}: ${error.message}`));
+      // Connection errors are reported once by the shared client; the queue repeats them.
+      queue.on('error', () => undefined);
       this.queues.set(name, queue);
     }
     return queue;
@@ -79,17 +80,19 @@ export class BullMqTransport implements EventTransport {
     const workers = this.workers.splice(0);
     await Promise.all(
       workers.map(async (worker) => {
+        // pause() stops fetching and resolves once the running jobs are done; close() is then quick. A close()
+        // already in progress cannot be turned into a forced one, hence pause first.
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-        const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+        const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), timedOut]);
         clearTimeout(timer);
         if (outcome === 'timeout') {
           this.logger.warn(
             `Worker ${worker.name}: handlers still running after ${timeoutMs} ms; closing anyway. ` +
-              `Their jobs stay active until their lock expires, then another worker picks them up again.`,
+              `Their jobs stay active until their lock expires, then a worker picks them up again.`,
           );
-          await worker.close(true);
         }
+        await worker.close(outcome === 'timeout');
       }),
     );
   }
@@ -99,13 +102,25 @@ export class BullMqTransport implements EventTransport {
     await this.flowProducer?.close();
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
-    if (this.producer?.owned) await this.producer.client.quit().catch(() => this.producer?.client.disconnect());
+    if (this.producer?.owned) await closeClient(this.producer.client);
     this.producer = undefined;
     this.flowProducer = undefined;
   }
 
   private producerClient(): Redis {
-    return (this.producer ??= openRedis(this.options.connection)).client;
+    if (!this.producer) {
+      this.producer = openRedis(this.options.connection);
+      if (this.producer.owned) {
+        let last = '';
+        this.producer.client.on('error', (error: Error) => {
+          // ioredis repeats the same error on every reconnect attempt: log each distinct one once.
+          if (error.message !== last) this.logger.error(`Redis (publishing connection): ${error.message}`);
+          last = error.message;
+        });
+        this.producer.client.on('ready', () => (last = ''));
+      }
+    }
+    return this.producer.client;
   }
 
   /** Writes a batch in one MULTI across the handlers' queues; one outcome per job. */
@@ -123,6 +138,14 @@ export class BullMqTransport implements EventTransport {
       error ?? (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
     );
   }
+}
+
+/** QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). */
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  await client.quit().catch(() => client.disconnect());
+  await ended;
 }
 
 /**

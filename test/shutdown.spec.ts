@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { BusEvent, EventContext, OnEventAsync } from 'nestjs-durable-bus';
+import { MemoryLogger, createBusApp } from './support/bus-app';
+import { Deferred, Recorder, deferred } from './support/deferred';
+import { waitForFinished } from './support/job-events';
+
+@BusEvent('shutdown.export-requested')
+class ExportRequested {
+  constructor(readonly exportId: string) {}
+}
+
+const started = new Recorder<{ exportId: string; attempt: number; pid: number }>();
+const finished = new Recorder<string>();
+let gate: Deferred<void>;
+
+@Injectable()
+class Exporter {
+  @OnEventAsync(ExportRequested, { id: 'exports.run' })
+  async run(event: ExportRequested, ctx: EventContext) {
+    started.push({ exportId: event.exportId, attempt: ctx.attempt, pid: process.pid });
+    await gate.promise;
+    finished.push(event.exportId);
+  }
+}
+
+/** Re-checks a condition on every timer tick, at most `ms`. */
+async function until(condition: () => boolean, what: string, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function socketsAndTimers(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of process.getActiveResourcesInfo()) {
+    if (resource === 'TTYWrap' || resource === 'FSReqCallback') continue;
+    counts[resource] = (counts[resource] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('graceful shutdown', () => {
+  beforeEach(() => {
+    started.values.length = 0;
+    finished.values.length = 0;
+    gate = deferred();
+  });
+  afterEach(() => gate.resolve());
+
+  it('app.close() closes every connection and timer the bus opened', async () => {
+    const before = socketsAndTimers();
+    const app = await createBusApp({ providers: [Exporter] });
+    await app.bus.publish(new ExportRequested('e-3'));
+    await started.count(1);
+    gate.resolve();
+    await finished.count(1);
+    expect(socketsAndTimers().TCPSocketWrap).toBeGreaterThan(before.TCPSocketWrap ?? 0);
+
+    await app.close();
+
+    // BullMQ's worker connections resolve QUIT on the reply; their sockets end a moment later.
+    await until(() => (socketsAndTimers().TCPSocketWrap ?? 0) === (before.TCPSocketWrap ?? 0), 'sockets to close');
+    expect(socketsAndTimers().Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
+  });
+
+  it('app.close() stops taking jobs and waits for the running handler to finish its job', async () => {
+    const logger = new MemoryLogger();
+    const app = await createBusApp({ providers: [Exporter], logger, bus: { shutdownTimeout: 10_000 } });
+    const receipt = await app.bus.publish(new ExportRequested('e-1'));
+    await started.count(1);
+
+    const closing = app.close();
+    await logger.logged('Stopping consumers');
+    // Let the shutdown get as far as it can while the handler is still blocked.
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(finished.values).toEqual([]);
+    gate.resolve();
+    await closing;
+
+    expect(finished.values).toEqual(['e-1']);
+    const observer = await createBusApp({ providers: [], prefix: app.prefix });
+    expect(await observer.queue('exports.run').getJobState(receipt.jobs[0]!.jobId)).toBe('completed');
+  });
+
+  it('a handler still running at shutdownTimeout is left active, and another worker picks the job up again', async () => {
+    const first = await createBusApp({
+      providers: [Exporter],
+      bus: { shutdownTimeout: 50, worker: { lockDuration: 1_000, stalledInterval: 500 } },
+    });
+    const receipt = await first.bus.publish(new ExportRequested('e-2'));
+    await started.count(1);
+
+    await first.close();
+
+    const observer = await createBusApp({ providers: [], prefix: first.prefix });
+    expect(await observer.queue('exports.run').getJobState(receipt.jobs[0]!.jobId)).toBe('active');
+    await createBusApp({
+      providers: [Exporter],
+      prefix: first.prefix,
+      bus: { worker: { lockDuration: 1_000, stalledInterval: 500 } },
+    });
+    await started.count(2, 15_000);
+    gate.resolve();
+    const { state } = await waitForFinished(first.prefix, 'exports.run', receipt.jobs[0]!.jobId);
+    expect(state).toBe('completed');
+    expect(started.values.map((s) => s.exportId)).toEqual(['e-2', 'e-2']);
+  });
+
+});
