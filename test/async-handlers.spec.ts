@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  EventContext,
-  OnEventAsync,
-  UnrecoverableEventError,
-  jobIdOf,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventContext, OnEventAsync, UnrecoverableEventError, jobIdOf } from 'nestjs-durable-bus';
 import { createBusApp } from './support/bus-app';
 import { Recorder } from './support/deferred';
 import { waitForFinished } from './support/job-events';
@@ -40,7 +34,13 @@ class InvoiceHandlers {
     return { invoiced: event.orderId };
   }
 
-  @OnEventAsync(InvoiceRequested, { filter: (event) => event.amount > 0, priority: 3, delay: 1, attempts: 7, backoff: 250 })
+  @OnEventAsync(InvoiceRequested, {
+    filter: (event) => event.amount > 0,
+    priority: 3,
+    delay: 1,
+    attempts: 7,
+    backoff: 250,
+  })
   async notifyAccounting(event: InvoiceRequested, ctx: EventContext) {
     attempts.push({ handler: 'notify', orderId: event.orderId, ctx });
   }
@@ -57,7 +57,7 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     failuresSoFar.clear();
   });
 
-  it('one job per (event, handler), in the handler\'s own queue, with a deterministic id', async () => {
+  it("one job per (event, handler), in the handler's own queue, with a deterministic id", async () => {
     const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
 
     const receipt = await bus.publish(new InvoiceRequested('o-1', 10));
@@ -110,7 +110,11 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(state).toBe('completed');
     expect(job.returnvalue).toEqual({ invoiced: 'o-flaky' });
     const tries = attempts.values.filter((a) => a.handler === 'create').map((a) => [a.ctx.attempt, a.ctx.maxAttempts]);
-    expect(tries).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(tries).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
   });
 
   it('an exhausted job stays in the failed set with its error and stack', async () => {
@@ -191,7 +195,10 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => bus.publish(new InvoiceRequested(`o-c${i}`, 1))));
     const concurrentCommands = await concurrent.stop();
 
-    for (const [commands, jobs] of [[singleCommands, 3], [concurrentCommands, 60]] as const) {
+    for (const [commands, jobs] of [
+      [singleCommands, 3],
+      [concurrentCommands, 60],
+    ] as const) {
       const writes = touching(commands, prefix);
       expect(writes).toHaveLength(jobs);
       const sources = new Set(writes.map((c) => c.source));

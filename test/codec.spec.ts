@@ -55,7 +55,7 @@ describe('codec', () => {
     const published = sampleOrder();
 
     await bus.publish(published);
-    const [event] = (await received.count(1)) as OrderPlaced[];
+    const event = (await received.count(1))[0] as OrderPlaced;
 
     expect(event).not.toBe(published);
     expect(event).toBeInstanceOf(OrderPlaced);
@@ -74,7 +74,10 @@ describe('codec', () => {
   });
 
   it('job data in Redis is readable JSON: the event fields are plain values under payload', async () => {
-    const { bus, prefix } = await createBusApp({ providers: [Handlers], bus: { valueTypes: [decimalType], role: 'publisher' } });
+    const { bus, prefix } = await createBusApp({
+      providers: [Handlers],
+      bus: { valueTypes: [decimalType], role: 'publisher' },
+    });
 
     const receipt = await bus.publish(sampleOrder('o-42'));
 
@@ -109,24 +112,36 @@ describe('codec', () => {
   it.each([
     ['a function', { handler: () => 1 }, 'value.handler', 'is a function'],
     ['a symbol', { kind: Symbol('x') }, 'value.kind', 'is a symbol'],
-    ['a cycle', (() => { const node: Record<string, unknown> = { id: 1 }; node.self = { parent: node }; return node; })(), 'value.self.parent', 'cycle'],
+    [
+      'a cycle',
+      (() => {
+        const node: Record<string, unknown> = { id: 1 };
+        node.self = { parent: node };
+        return node;
+      })(),
+      'value.self.parent',
+      'cycle',
+    ],
     ['an unregistered class instance', { nested: [new NotRegistered()] }, 'value.nested[0]', 'NotRegistered'],
     ['an Error', { failure: new TypeError('x') }, 'value.failure', 'TypeError'],
     ['a function inside a Map', new Map([['k', () => 1]]), 'value.get("k")', 'is a function'],
-  ])('publish refuses %s with an error naming the event and field, before anything is written', async (_, value, path, reason) => {
-    const { bus, prefix } = await createBusApp({ providers: [Handlers], bus: { role: 'publisher' } });
+  ])(
+    'publish refuses %s with an error naming the event and field, before anything is written',
+    async (_, value, path, reason) => {
+      const { bus, prefix } = await createBusApp({ providers: [Handlers], bus: { role: 'publisher' } });
 
-    const error = await bus.publish(new PayloadCarrier(value)).catch((e: unknown) => e);
+      const error = await bus.publish(new PayloadCarrier(value)).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(EventEncodingError);
-    expect((error as EventEncodingError).eventName).toBe('test.payload-carrier');
-    expect((error as EventEncodingError).path).toBe(path);
-    expect((error as Error).message).toContain('"test.payload-carrier"');
-    expect((error as Error).message).toContain(`"${path}"`);
-    expect((error as Error).message).toContain(reason);
-    expect(syncCalls).toEqual([]);
-    expect(await keysUnder(prefix)).toEqual([]);
-  });
+      expect(error).toBeInstanceOf(EventEncodingError);
+      expect((error as EventEncodingError).eventName).toBe('test.payload-carrier');
+      expect((error as EventEncodingError).path).toBe(path);
+      expect((error as Error).message).toContain('"test.payload-carrier"');
+      expect((error as Error).message).toContain(`"${path}"`);
+      expect((error as Error).message).toContain(reason);
+      expect(syncCalls).toEqual([]);
+      expect(await keysUnder(prefix)).toEqual([]);
+    },
+  );
 
   it('a value type that is not registered is refused too (it would arrive as a plain object)', () => {
     const codec = new EventCodec(new Map(), []);

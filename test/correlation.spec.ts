@@ -71,9 +71,17 @@ describe.each<[string, EventBusModuleOptions]>([
     await seen.until((values) => values.some((v) => v.event === 'async LoyaltyCredited'), 'the end of the chain');
 
     const ctx = (event: string) => seen.values.find((v) => v.event === event)!.ctx;
-    expect(ctx('sync OrderPaid')).toMatchObject({ eventId: paid.eventId, correlationId: paid.eventId, causationId: undefined });
+    expect(ctx('sync OrderPaid')).toMatchObject({
+      eventId: paid.eventId,
+      correlationId: paid.eventId,
+      causationId: undefined,
+    });
     expect(ctx('sync PaymentChecked')).toMatchObject({ correlationId: paid.eventId, causationId: paid.eventId });
-    expect(ctx('async OrderPaid')).toMatchObject({ eventId: paid.eventId, correlationId: paid.eventId, causationId: undefined });
+    expect(ctx('async OrderPaid')).toMatchObject({
+      eventId: paid.eventId,
+      correlationId: paid.eventId,
+      causationId: undefined,
+    });
     const receipt = ctx('async ReceiptSent');
     expect(receipt).toMatchObject({ correlationId: paid.eventId, causationId: paid.eventId });
     expect(ctx('async LoyaltyCredited')).toMatchObject({ correlationId: paid.eventId, causationId: receipt.eventId });

@@ -95,7 +95,9 @@ describe('discovery', () => {
       async handle() {}
     }
 
-    await expect(createBusApp({ providers: [NeedsRequest] })).rejects.toThrow(/NeedsRequest.handle is on a request-scoped provider \(directly or through one of its dependencies\)/);
+    await expect(createBusApp({ providers: [NeedsRequest] })).rejects.toThrow(
+      /NeedsRequest.handle is on a request-scoped provider \(directly or through one of its dependencies\)/,
+    );
   });
 
   it('subscribing to a class without @BusEvent fails the boot and says how to fix it', async () => {
@@ -114,7 +116,10 @@ describe('discovery', () => {
     [{ id: 'has:colon' }, 'handler id "has:colon" is invalid'],
     [{ id: '12345' }, 'handler id "12345" is invalid'],
     [{ attempts: 0 }, 'attempts" is invalid: expected a positive integer, received 0'],
-    [{ backoff: { type: 'linear', delay: 5 } }, "backoff\" is invalid: expected milliseconds, or { type: 'fixed' | 'exponential'"],
+    [
+      { backoff: { type: 'linear', delay: 5 } },
+      "backoff\" is invalid: expected milliseconds, or { type: 'fixed' | 'exponential'",
+    ],
     [{ priority: 0 }, 'priority must be an integer from 1 (highest) to 2097152, received 0'],
     [{ concurrency: 1.5 }, 'concurrency" is invalid: expected a positive integer, received 1.5'],
   ])('bad handler options %j fail the boot: %s', async (options, message) => {

@@ -27,7 +27,12 @@ const failures = new Map<string, number>();
 class Reports {
   @OnEventAsync(ReportRequested, { id: 'reports.render', attempts: 3, backoff: { type: 'exponential', delay: 2 } })
   async render(event: ReportRequested, ctx: EventContext) {
-    tries.push({ reportId: event.reportId, attempt: ctx.attempt, isInstance: event instanceof ReportRequested, at: event.at });
+    tries.push({
+      reportId: event.reportId,
+      attempt: ctx.attempt,
+      isInstance: event instanceof ReportRequested,
+      at: event.at,
+    });
     const failed = failures.get(event.reportId) ?? 0;
     if (event.behaviour === 'flaky' && failed < 2) {
       failures.set(event.reportId, failed + 1);
@@ -60,7 +65,9 @@ describe('in-memory transport', () => {
     expect(tries.values).toEqual([]);
 
     await transport.whenIdle();
-    expect(tries.values).toEqual([{ reportId: 'r-1', attempt: 1, isInstance: true, at: new Date('2026-01-01T00:00:00Z') }]);
+    expect(tries.values).toEqual([
+      { reportId: 'r-1', attempt: 1, isInstance: true, at: new Date('2026-01-01T00:00:00Z') },
+    ]);
     await app.close();
   });
 

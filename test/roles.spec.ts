@@ -66,7 +66,14 @@ describe('process roles', () => {
     expect(publisher.output()).toContain('published 25');
 
     const redis = redisClient();
-    const records: { pid: number; orderId: string; instance: boolean; total: string; placedAt: string; attempt: number }[] = [];
+    const records: {
+      pid: number;
+      orderId: string;
+      instance: boolean;
+      total: string;
+      placedAt: string;
+      attempt: number;
+    }[] = [];
     while (records.length < 25) {
       const popped = await redis.blpop(`${prefix}:test:handled`, 20);
       if (!popped) throw new Error(`only ${records.length} of 25 events handled after 20 s:\n${consumer.output()}`);

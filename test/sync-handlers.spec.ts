@@ -79,7 +79,10 @@ describe('sync handlers (@OnEvent)', () => {
   });
 
   it('a throwing handler rejects publish with an error naming event and handler, skips later handlers and enqueues nothing', async () => {
-    const { bus, prefix } = await createBusApp({ providers: [FirstHandlers, SecondHandlers], bus: { role: 'publisher' } });
+    const { bus, prefix } = await createBusApp({
+      providers: [FirstHandlers, SecondHandlers],
+      bus: { role: 'publisher' },
+    });
 
     const error = await bus.publish(new ThingHappened('slowFirst')).catch((e: unknown) => e);
 
@@ -95,7 +98,10 @@ describe('sync handlers (@OnEvent)', () => {
   });
 
   it('publishAll dispatches nothing when a sync handler of any of its events throws', async () => {
-    const { bus, prefix } = await createBusApp({ providers: [FirstHandlers, SecondHandlers], bus: { role: 'publisher' } });
+    const { bus, prefix } = await createBusApp({
+      providers: [FirstHandlers, SecondHandlers],
+      bus: { role: 'publisher' },
+    });
 
     await expect(bus.publishAll([new ThingHappened(), new ThingHappened('late')])).rejects.toThrow(SyncHandlerError);
 

@@ -48,25 +48,44 @@ describe('worker robustness', () => {
 
   it.each([
     ['not an envelope', 'garbage', 'its data is string, not an event envelope'],
-    ['an envelope with fields missing', { event: 'robust.parcel-shipped' }, 'missing or invalid: id, occurredAt, correlationId, handler, version, payload'],
-    ['an unknown event name', envelope({ event: 'robust.no-such-event' }), 'its event "robust.no-such-event" is not the event "robust.parcel-shipped"'],
-    ['another handler\'s job', envelope({ handler: 'someone.else' }), 'addressed to handler "someone.else" but sits in the queue of handler "shipping.track"'],
-    ['a payload that does not decode', envelope({ payload: { parcelId: 'p' }, types: { values: { parcelId: ['class', 'robust.unknown-class'] } } }), 'its payload cannot be decoded'],
+    [
+      'an envelope with fields missing',
+      { event: 'robust.parcel-shipped' },
+      'missing or invalid: id, occurredAt, correlationId, handler, version, payload',
+    ],
+    [
+      'an unknown event name',
+      envelope({ event: 'robust.no-such-event' }),
+      'its event "robust.no-such-event" is not the event "robust.parcel-shipped"',
+    ],
+    [
+      "another handler's job",
+      envelope({ handler: 'someone.else' }),
+      'addressed to handler "someone.else" but sits in the queue of handler "shipping.track"',
+    ],
+    [
+      'a payload that does not decode',
+      envelope({ payload: { parcelId: 'p' }, types: { values: { parcelId: ['class', 'robust.unknown-class'] } } }),
+      'its payload cannot be decoded',
+    ],
     ['a newer event version', envelope({ version: 2 }), 'has version 2, newer than version 1 known to this process'],
     ['a bad date', envelope({ occurredAt: 'yesterday' }), 'its occurredAt "yesterday" is not a date'],
-  ])('a job with %s fails at once with the reason, and the worker keeps handling later jobs', async (_, data, reason) => {
-    const { bus, prefix, queue } = await createBusApp({ providers: [ShippingHandlers] });
+  ])(
+    'a job with %s fails at once with the reason, and the worker keeps handling later jobs',
+    async (_, data, reason) => {
+      const { bus, prefix, queue } = await createBusApp({ providers: [ShippingHandlers] });
 
-    const bad = await queue('shipping.track').add('robust.parcel-shipped', data, { jobId: 'bad-job', attempts: 5 });
-    await bus.publish(new ParcelShipped('p-after'));
+      const bad = await queue('shipping.track').add('robust.parcel-shipped', data, { jobId: 'bad-job', attempts: 5 });
+      await bus.publish(new ParcelShipped('p-after'));
 
-    const { state, job } = await waitForFinished(prefix, 'shipping.track', bad.id!);
-    expect(state).toBe('failed');
-    expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toContain('InvalidJobError: Job bad-job cannot be handled:');
-    expect(job.failedReason).toContain(reason);
-    await handled.until((values) => values.includes('p-after'), 'the later, valid job');
-  });
+      const { state, job } = await waitForFinished(prefix, 'shipping.track', bad.id!);
+      expect(state).toBe('failed');
+      expect(job.attemptsMade).toBe(1);
+      expect(job.failedReason).toContain('InvalidJobError: Job bad-job cannot be handled:');
+      expect(job.failedReason).toContain(reason);
+      await handled.until((values) => values.includes('p-after'), 'the later, valid job');
+    },
+  );
 
   it('a job whose data is not JSON fails with the reason instead of crash-looping the worker', async () => {
     const publisher = await createBusApp({ providers: [ShippingHandlers], bus: { role: 'publisher' } });
@@ -93,7 +112,10 @@ describe('worker robustness', () => {
   });
 
   it('an event published with an older version reaches the handler (upcast when the class declares one)', async () => {
-    @BusEvent('robust.parcel-weighed', { version: 3, upcast: (fields, from) => ({ ...fields, grams: from < 3 ? Number(fields.kilos) * 1000 : fields.grams }) })
+    @BusEvent('robust.parcel-weighed', {
+      version: 3,
+      upcast: (fields, from) => ({ ...fields, grams: from < 3 ? Number(fields.kilos) * 1000 : fields.grams }),
+    })
     class ParcelWeighed {
       constructor(readonly grams: number) {}
     }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DynamicModule, ForwardReference, INestApplicationContext, LoggerService, Provider, Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  ForwardReference,
+  INestApplicationContext,
+  LoggerService,
+  Provider,
+  Type,
+} from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';

@@ -34,8 +34,8 @@ export function runTs(entry: string, args: string[], env: Record<string, string>
     output += chunk.toString();
     for (const watcher of watchers.filter((w) => output.includes(w.text))) watcher.resolve();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const handle: Child = {
     process: child,
     output: () => output,

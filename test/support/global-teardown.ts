@@ -1,5 +1,5 @@
-import type { TestRedis } from './redis-server';
+import type { LocalRedis } from '../../tools/local-redis';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __TEST_REDIS__?: TestRedis }).__TEST_REDIS__?.stop();
+  await (globalThis as { __TEST_REDIS__?: LocalRedis }).__TEST_REDIS__?.stop();
 }

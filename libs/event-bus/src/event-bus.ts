@@ -90,15 +90,13 @@ export class EventBus {
     const interested = registry.asyncHandlersOf(definition.name).filter((handler) => passesFilter(handler, event));
     if (interested.length === 0) return { event, envelope, jobs: [] };
     const payload: EncodedPayload = this.codec.encode(definition.name, event);
-    const jobs = interested.map(
-      (handler): OutgoingJob => ({
-        queue: handler.queue,
-        name: definition.name,
-        jobId: jobIdOf(envelope.id, handler.id),
-        data: toJobData(envelope, handler.id, payload),
-        options: handler.delivery,
-      }),
-    );
+    const jobs = interested.map((handler): OutgoingJob => ({
+      queue: handler.queue,
+      name: definition.name,
+      jobId: jobIdOf(envelope.id, handler.id),
+      data: toJobData(envelope, handler.id, payload),
+      options: handler.delivery,
+    }));
     return { event, envelope, jobs };
   }
 

@@ -34,7 +34,12 @@ export class EventEmitterBridge {
     try {
       await emitter.emitAsync(envelope.name, event);
     } catch (error) {
-      throw new SyncHandlerError(envelope.name, envelope.id, `@nestjs/event-emitter listener of "${envelope.name}"`, error);
+      throw new SyncHandlerError(
+        envelope.name,
+        envelope.id,
+        `@nestjs/event-emitter listener of "${envelope.name}"`,
+        error,
+      );
     }
   }
 
@@ -49,7 +54,8 @@ export class EventEmitterBridge {
           typeof (instance as Partial<AsyncEmitter>).listenerCount === 'function' &&
           typeof (instance as { onAny?: unknown }).onAny === 'function',
       );
-    if (emitter) new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
+    if (emitter)
+      new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
     return emitter ?? null;
   }
 }

@@ -8,7 +8,7 @@ export interface EncodingProblem {
 }
 
 /** Built-in types the codec carries with full fidelity (by exact constructor). */
-const BUILT_INS = new Set<Function>([
+const BUILT_INS = new Set<unknown>([
   Date,
   RegExp,
   URL,
@@ -30,7 +30,7 @@ const BUILT_INS = new Set<Function>([
  */
 export function findEncodingProblem(
   root: unknown,
-  isRegisteredClass: (ctor: Function) => boolean,
+  isRegisteredClass: (ctor: unknown) => boolean,
   valueTypes: readonly ValueType[],
 ): EncodingProblem | undefined {
   const ancestors = new Set<object>();
@@ -52,7 +52,7 @@ export function findEncodingProblem(
       case 'function':
         return {
           path,
-          reason: `is a function (${(value as Function).name || 'anonymous'}), which cannot be serialised`,
+          reason: `is a function (${(value as { name?: string }).name || 'anonymous'}), which cannot be serialised`,
           hint: 'Events carry data only; move behaviour to the handler or a method on the class.',
         };
     }
@@ -100,7 +100,7 @@ export function findEncodingProblem(
       return undefined;
     }
     const proto = Object.getPrototypeOf(object) as object | null;
-    const ctor = proto === null ? undefined : (proto.constructor as Function | undefined);
+    const ctor = proto === null ? undefined : (proto as { constructor?: { name?: string } }).constructor;
     if (ctor && BUILT_INS.has(ctor)) return undefined;
     if (object instanceof Error) {
       return {
@@ -118,7 +118,9 @@ export function findEncodingProblem(
           `EventBusModule.forRoot({ valueTypes }).`,
       };
     }
-    if (Object.getOwnPropertySymbols(object).some((symbol) => Object.prototype.propertyIsEnumerable.call(object, symbol))) {
+    if (
+      Object.getOwnPropertySymbols(object).some((symbol) => Object.prototype.propertyIsEnumerable.call(object, symbol))
+    ) {
       return {
         path,
         reason: 'has symbol-keyed properties, which are not serialised',
@@ -136,5 +138,6 @@ export function findEncodingProblem(
 }
 
 function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' ? '<object>' : String(key);
+  if (typeof key === 'string') return JSON.stringify(key);
+  return key !== null && typeof key === 'object' ? '<object>' : String(key);
 }

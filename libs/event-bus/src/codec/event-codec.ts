@@ -18,7 +18,7 @@ export interface EncodedPayload {
  */
 export class EventCodec {
   private readonly superjson = new SuperJSON();
-  private readonly registeredClasses = new Set<Function>();
+  private readonly registeredClasses = new Set<unknown>();
 
   constructor(
     wireClasses: ReadonlyMap<string, ReadonlySet<EventClass>>,
@@ -32,7 +32,7 @@ export class EventCodec {
             `unique in the process: rename one of them.`,
         );
       }
-      const [target] = classes;
+      const [target] = classes as unknown as [EventClass];
       this.superjson.registerClass(target, { identifier: name });
       this.registeredClasses.add(target);
     }
@@ -62,7 +62,7 @@ export class EventCodec {
   encode(eventName: string, event: object): EncodedPayload {
     this.assertEncodable(eventName, event);
     const { json, meta } = this.superjson.serialize({ ...event });
-    return meta ? { json: json as JsonValue, meta: meta as Record<string, unknown> } : { json: json as JsonValue };
+    return meta ? { json: json as JsonValue, meta: meta } : { json: json as JsonValue };
   }
 
   /** Checks what {@link encode} checks, without encoding. */
@@ -75,7 +75,7 @@ export class EventCodec {
   decodeFields(encoded: EncodedPayload): Record<string, unknown> {
     const fields = this.superjson.deserialize({
       json: encoded.json,
-      meta: encoded.meta as Parameters<SuperJSON['deserialize']>[0]['meta'],
+      meta: encoded.meta,
     });
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
       throw new TypeError('the payload is not an object');
@@ -85,6 +85,6 @@ export class EventCodec {
 
   /** Rebuilds an event instance from decoded fields, without calling its constructor. */
   static instantiate<E extends object>(definition: EventDefinition<E>, fields: Record<string, unknown>): E {
-    return Object.assign(Object.create(definition.target.prototype) as E, fields);
+    return Object.assign(Object.create(definition.target.prototype as object) as E, fields);
   }
 }

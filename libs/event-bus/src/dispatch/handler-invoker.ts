@@ -82,7 +82,7 @@ export class HandlerInvoker {
     event: object,
     context: EventContext,
   ): Promise<unknown> {
-    return currentEventContext.run(context, () => handler.invoke(event, context));
+    return await currentEventContext.run(context, () => handler.invoke(event, context));
   }
 }
 
@@ -115,7 +115,11 @@ function parseJobData(data: unknown, jobId: string | undefined): EventJobData {
     (key) => typeof job[key] !== 'string',
   );
   if (missing.length > 0 || !Number.isInteger(job.version) || !('payload' in job)) {
-    const fields = [...missing, ...(Number.isInteger(job.version) ? [] : ['version']), ...('payload' in job ? [] : ['payload'])];
+    const fields = [
+      ...missing,
+      ...(Number.isInteger(job.version) ? [] : ['version']),
+      ...('payload' in job ? [] : ['payload']),
+    ];
     throw new InvalidJobError(jobId, `its data is not an event envelope (missing or invalid: ${fields.join(', ')})`);
   }
   if (Number.isNaN(Date.parse(job.occurredAt as string))) {

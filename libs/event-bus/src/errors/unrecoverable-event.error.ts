@@ -17,6 +17,8 @@ export function isUnrecoverableError(error: unknown): boolean {
   if (error instanceof UnrecoverableEventError) return true;
   return (
     error instanceof Error &&
-    (error.name === 'UnrecoverableEventError' || error.name === 'InvalidJobError' || error.name === 'UnrecoverableError')
+    (error.name === 'UnrecoverableEventError' ||
+      error.name === 'InvalidJobError' ||
+      error.name === 'UnrecoverableError')
   );
 }

@@ -1,5 +1,5 @@
 import { EventBusConfigError } from '../errors';
-import { EventClass, PartitionKeySelector, PartitionKeyValue } from './event-class';
+import { EventClass, PartitionKeySelector } from './event-class';
 import { registerWireClass } from './wire-classes';
 import { assertWireName } from './wire-name';
 
@@ -66,16 +66,16 @@ export function BusEvent<E extends object>(name: string, options: BusEventOption
 }
 
 /** The definition `@BusEvent` put on this class (not inherited), or `undefined`. */
-export function getEventDefinition<E extends object>(target: Function): EventDefinition<E> | undefined {
+export function getEventDefinition<E extends object>(target: object): EventDefinition<E> | undefined {
   return Reflect.getOwnMetadata(BUS_EVENT_METADATA, target) as EventDefinition<E> | undefined;
 }
 
 /** Like {@link getEventDefinition}, but throws a config error that says how to fix a missing decorator. */
-export function requireEventDefinition<E extends object>(target: Function, usage: string): EventDefinition<E> {
+export function requireEventDefinition<E extends object>(target: object, usage: string): EventDefinition<E> {
   const definition = getEventDefinition<E>(target);
   if (!definition) {
     throw new EventBusConfigError(
-      `${usage}: ${target.name || 'the class'} is not an event. Decorate it with @BusEvent('<context>.<event-name>') ` +
+      `${usage}: ${(target as { name?: string }).name || 'the class'} is not an event. Decorate it with @BusEvent('<context>.<event-name>') ` +
         `so it has a stable wire name (subclasses need their own @BusEvent).`,
     );
   }
@@ -95,7 +95,7 @@ function compilePartitionKey<E extends object>(
 export function toPartitionKey(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value as PartitionKeyValue);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   throw new EventBusConfigError(
     `A partition key must be a string, number or bigint; received ${typeof value}. Return a string from partitionKey.`,
   );

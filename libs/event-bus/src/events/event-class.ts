@@ -14,6 +14,4 @@ export type PartitionKeyField<E> = {
  * How an event names its partition key: a field name, or a pure function of the event. `undefined`/`null` means
  * "no key for this event" (it goes to the normal, parallel queues).
  */
-export type PartitionKeySelector<E> =
-  | PartitionKeyField<E>
-  | ((event: E) => PartitionKeyValue | undefined | null);
+export type PartitionKeySelector<E> = PartitionKeyField<E> | ((event: E) => PartitionKeyValue | undefined | null);

@@ -7,7 +7,8 @@ import { EVENT_HANDLER_METADATA, HandlerSubscription } from './handler-metadata'
 export class EventHandlersAccessor {
   constructor(private readonly reflector: Reflector) {}
 
-  getSubscriptions(method: Function): readonly HandlerSubscription[] {
-    return this.reflector.get<HandlerSubscription[] | undefined>(EVENT_HANDLER_METADATA, method) ?? [];
+  getSubscriptions(method: object): readonly HandlerSubscription[] {
+    const target = method as () => unknown;
+    return this.reflector.get<HandlerSubscription[] | undefined>(EVENT_HANDLER_METADATA, target) ?? [];
   }
 }

@@ -46,7 +46,7 @@ export class EventHandlersExplorer {
 
   private explore(): HandlerDefinition[] {
     const handlers: HandlerDefinition[] = [];
-    const seenMethods = new Set<Function>();
+    const seenMethods = new Set<unknown>();
     const ids = new Map<string, string>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
@@ -124,8 +124,13 @@ export class EventHandlersExplorer {
     const attempts = options.attempts ?? defaults.attempts;
     assertPositiveInteger(`${usage} attempts`, attempts);
     if (options.delay !== undefined) assertNonNegativeInteger(`${usage} delay`, options.delay);
-    if (options.priority !== undefined && (!Number.isSafeInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
-      throw new EventBusConfigError(`${usage}: priority must be an integer from 1 (highest) to ${MAX_PRIORITY}, received ${String(options.priority)}.`);
+    if (
+      options.priority !== undefined &&
+      (!Number.isSafeInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)
+    ) {
+      throw new EventBusConfigError(
+        `${usage}: priority must be an integer from 1 (highest) to ${MAX_PRIORITY}, received ${String(options.priority)}.`,
+      );
     }
     const concurrency = options.concurrency ?? this.options.concurrency;
     assertPositiveInteger(`${usage} concurrency`, concurrency);

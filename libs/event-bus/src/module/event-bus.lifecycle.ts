@@ -52,7 +52,9 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
 
   async onModuleDestroy(): Promise<void> {
     if (this.options.role !== 'publisher') {
-      this.logger.log(`Stopping consumers: no new jobs; waiting up to ${this.options.shutdownTimeout} ms for running handlers`);
+      this.logger.log(
+        `Stopping consumers: no new jobs; waiting up to ${this.options.shutdownTimeout} ms for running handlers`,
+      );
     }
     await this.transport.stopConsumers(this.options.shutdownTimeout);
   }

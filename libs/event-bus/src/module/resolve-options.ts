@@ -20,7 +20,11 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     fail('transport', transport, `'bullmq', 'in-memory' or an EventTransport object`);
   }
   if (transport === 'bullmq' && resolved.connection === undefined) {
-    fail('connection', undefined, `a Redis URL, ioredis options or an ioredis instance (the BullMQ transport needs Redis)`);
+    fail(
+      'connection',
+      undefined,
+      `a Redis URL, ioredis options or an ioredis instance (the BullMQ transport needs Redis)`,
+    );
   }
   if (typeof resolved.prefix !== 'string' || !/^[A-Za-z0-9_.{}-]+$/.test(resolved.prefix)) {
     fail('prefix', resolved.prefix, 'a non-empty string of letters, digits, ".", "_", "-", "{", "}" (no ":")');

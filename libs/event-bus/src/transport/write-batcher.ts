@@ -44,7 +44,10 @@ export class WriteBatcher<T> {
       const errors = outcomes.slice(index, index + write.items.length).filter((error) => error !== null);
       index += write.items.length;
       if (errors.length === 0) write.resolve();
-      else write.reject(errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('; ')));
+      else
+        write.reject(
+          errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map((e) => e.message).join('; ')),
+        );
     }
   }
 }

@@ -134,8 +134,10 @@ export class BullMqTransport implements EventTransport {
     );
     await flow.waitUntilReady();
     const results = await flow.getBackend().addFlow(entries);
-    return results.map(([error, result]) =>
-      error ?? (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
+    return results.map(
+      ([error, result]) =>
+        error ??
+        (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
     );
   }
 }

@@ -12,7 +12,10 @@ export function isRedisInstance(setting: RedisConnectionSetting): setting is Red
 /**
  * Opens a client for the setting, or returns the app's instance. `owned` says whether the bus must close it.
  */
-export function openRedis(setting: RedisConnectionSetting, overrides: RedisOptions = {}): { client: Redis; owned: boolean } {
+export function openRedis(
+  setting: RedisConnectionSetting,
+  overrides: RedisOptions = {},
+): { client: Redis; owned: boolean } {
   if (isRedisInstance(setting)) return { client: setting, owned: false };
   const client = typeof setting === 'string' ? new Redis(setting, overrides) : new Redis({ ...setting, ...overrides });
   return { client, owned: true };
@@ -23,7 +26,7 @@ export function openRedis(setting: RedisConnectionSetting, overrides: RedisOptio
  * blocking commands require) or the app's instance (BullMQ duplicates it for blocking commands).
  */
 export function workerConnection(setting: RedisConnectionSetting): ConnectionOptions {
-  if (isRedisInstance(setting)) return setting as unknown as ConnectionOptions;
+  if (isRedisInstance(setting)) return setting;
   if (typeof setting === 'string') return { url: setting, maxRetriesPerRequest: null };
   return { ...(setting as ConnectionOptions), maxRetriesPerRequest: null };
 }

@@ -42,7 +42,7 @@ export class InMemoryTransport implements EventTransport {
   private seq = 0;
   private stopped = false;
 
-  async dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
+  dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
     for (const outgoing of jobs) {
       const key = `${outgoing.queue}/${outgoing.jobId}`;
       if (this.jobs.has(key)) continue;
@@ -59,14 +59,16 @@ export class InMemoryTransport implements EventTransport {
       this.jobs.set(key, job);
       this.enqueue(job, outgoing, outgoing.options.delay ?? 0);
     }
+    return Promise.resolve();
   }
 
-  async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
+  startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
     this.stopped = false;
     for (const consumer of consumers) {
       this.state(consumer.queue).consumer = consumer;
       this.pump(consumer.queue);
     }
+    return Promise.resolve();
   }
 
   async stopConsumers(timeoutMs: number): Promise<void> {
@@ -94,7 +96,11 @@ export class InMemoryTransport implements EventTransport {
 
   /** Whether any job is waiting, delayed or running. */
   isIdle(): boolean {
-    return this.timers.size === 0 && this.running.size === 0 && [...this.queues.values()].every((q) => q.waiting.length === 0 || !q.consumer);
+    return (
+      this.timers.size === 0 &&
+      this.running.size === 0 &&
+      [...this.queues.values()].every((q) => q.waiting.length === 0 || !q.consumer)
+    );
   }
 
   /** Resolves when nothing is waiting (for a consumer that exists), delayed or running. */
@@ -119,7 +125,9 @@ export class InMemoryTransport implements EventTransport {
     const entry = { job, outgoing, seq: this.seq++ };
     const priority = (o: OutgoingJob) => o.options.priority ?? 0;
     const at = queue.waiting.findIndex(
-      (other) => priority(other.outgoing) > priority(outgoing) || (priority(other.outgoing) === priority(outgoing) && other.seq > entry.seq),
+      (other) =>
+        priority(other.outgoing) > priority(outgoing) ||
+        (priority(other.outgoing) === priority(outgoing) && other.seq > entry.seq),
     );
     if (at < 0) queue.waiting.push(entry);
     else queue.waiting.splice(at, 0, entry);

@@ -4,18 +4,21 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A Redis the tests can use: from REDIS_URL, or a throwaway redis-server started on a free loopback port. */
-export interface TestRedis {
+/**
+ * A Redis for the tests, the demo and the benchmarks: REDIS_URL when set, else a throwaway redis-server (no
+ * persistence, its own temp dir) started on a free loopback port, else an error that says how to install one.
+ */
+export interface LocalRedis {
   readonly url: string;
   stop(): Promise<void>;
 }
 
 const INSTALL_HINT =
-  'No Redis for the tests: set REDIS_URL=redis://host:port, or install redis-server ' +
+  'No Redis found: set REDIS_URL=redis://host:port, or install redis-server ' +
   '(Debian/Ubuntu: `apt-get update && apt-get install -y redis-server`; macOS: `brew install redis`) ' +
-  'and the tests will start their own on a free port.';
+  'and a throwaway one is started on a free port.';
 
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startLocalRedis(): Promise<LocalRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
   const binary = findOnPath('redis-server');
   if (!binary) throw new Error(INSTALL_HINT);
@@ -23,7 +26,20 @@ export async function startTestRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'bus-redis-'));
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--protected-mode',
+      'no',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForReady(child, port);
@@ -52,7 +68,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -60,7 +78,10 @@ function freePort(): Promise<number> {
 function waitForReady(child: ChildProcess, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`redis-server on port ${port} not ready after 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server on port ${port} not ready after 10 s:\n${output}`)),
+      10_000,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
