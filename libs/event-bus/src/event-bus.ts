@@ -31,12 +31,18 @@ export interface PublishReceipt {
   readonly jobs: readonly { readonly handlerId: string; readonly jobId: string }[];
 }
 
-/** An event ready to go: its envelope and the jobs it will become. */
-interface PreparedEvent {
+/** An event ready to go: its envelope and the jobs it will become. Observers see it before the sync handlers run. */
+export interface PreparedEvent {
   readonly event: object;
   readonly envelope: EventEnvelope;
   readonly jobs: readonly OutgoingJob[];
 }
+
+/**
+ * Sees every event a `publish`/`publishAll` accepted (checked and encoded), synchronously, before its sync handlers
+ * run, in the caller's call stack. For tooling: the testing kit records with it; tracing could too.
+ */
+export type PublishObserver = (prepared: PreparedEvent) => void;
 
 /** Events already published keep their envelope, so publishing the same instance again maps to the same jobs. */
 const envelopes = new WeakMap<object, EventEnvelope>();
@@ -47,6 +53,8 @@ const envelopes = new WeakMap<object, EventEnvelope>();
  */
 @Injectable()
 export class EventBus {
+  private observers: readonly PublishObserver[] = [];
+
   constructor(
     private readonly explorer: EventHandlersExplorer,
     private readonly invoker: HandlerInvoker,
@@ -72,10 +80,19 @@ export class EventBus {
    */
   async publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
     const prepared = events.map((event) => this.prepare(event, options));
+    for (const item of prepared) for (const observer of this.observers) observer(item);
     for (const item of prepared) await this.runSyncHandlers(item);
     const jobs = prepared.flatMap((item) => item.jobs);
     if (jobs.length > 0) await this.transport.dispatch(jobs);
     return prepared.map(receiptOf);
+  }
+
+  /** Registers an observer of published events; returns the function that removes it. */
+  observe(observer: PublishObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((other) => other !== observer);
+    };
   }
 
   private prepare(event: object, options: PublishOptions): PreparedEvent {
