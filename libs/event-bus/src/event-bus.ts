@@ -9,6 +9,7 @@ import { newEventId } from './events/event-id';
 import { EventEmitterBridge } from './bridge/event-emitter.bridge';
 import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from './handlers/handler-definition';
+import { laneOf } from './handlers/partition-lanes';
 import { EVENT_CODEC } from './module/tokens';
 import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from './transport/event-transport';
 
@@ -107,13 +108,17 @@ export class EventBus {
     const interested = registry.asyncHandlersOf(definition.name).filter((handler) => passesFilter(handler, event));
     if (interested.length === 0) return { event, envelope, jobs: [] };
     const payload: EncodedPayload = this.codec.encode(definition.name, event);
-    const jobs = interested.map((handler): OutgoingJob => ({
-      queue: handler.queue,
-      name: definition.name,
-      jobId: jobIdOf(envelope.id, handler.id),
-      data: toJobData(envelope, handler.id, payload),
-      options: handler.delivery,
-    }));
+    const jobs = interested.map((handler): OutgoingJob => {
+      const key = handler.partition?.keyOf(event);
+      return {
+        queue: key === undefined ? handler.queue : laneQueueOf(handler, key),
+        name: definition.name,
+        jobId: jobIdOf(envelope.id, handler.id),
+        data: toJobData(envelope, handler.id, payload, key),
+        options: handler.delivery,
+        ordered: key !== undefined,
+      };
+    });
     return { event, envelope, jobs };
   }
 
@@ -162,6 +167,11 @@ function passesFilter(handler: AsyncHandlerDefinition, event: object): boolean {
     );
   }
   return verdict;
+}
+
+function laneQueueOf(handler: AsyncHandlerDefinition, key: string): string {
+  const partition = handler.partition!;
+  return partition.laneQueues[laneOf(key, partition.lanes)]!;
 }
 
 function receiptOf({ envelope, jobs }: PreparedEvent): PublishReceipt {

@@ -21,6 +21,10 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 export { EventBus } from './event-bus';
 export type { PreparedEvent, PublishObserver, PublishOptions, PublishReceipt } from './event-bus';
 
+// Partition lanes
+export { ParkedKeys } from './partitions/parked-keys';
+export { laneOf, laneQueueName } from './handlers/partition-lanes';
+
 // The event contract
 export { BusEvent, getEventDefinition } from './events/bus-event.decorator';
 export type { BusEventOptions, EventDefinition } from './events/bus-event.decorator';
@@ -39,7 +43,7 @@ export type { JsonValue, ValueType } from './codec/value-type';
 export { OnEvent } from './handlers/on-event.decorator';
 export type { EventHandlerMethod } from './handlers/on-event.decorator';
 export { OnEventAsync } from './handlers/on-event-async.decorator';
-export type { BackoffOptions, OnEventAsyncOptions, OnEventOptions } from './handlers/handler-options';
+export type { BackoffOptions, ExhaustedPolicy, OnEventAsyncOptions, OnEventOptions } from './handlers/handler-options';
 export type { EventContext } from './dispatch/event-context';
 export { currentEventContext } from './dispatch/event-context';
 
@@ -49,6 +53,10 @@ export type {
   ConsumerSpec,
   DeliveryOptions,
   EventTransport,
+  HandlerLanes,
+  LaneSpec,
+  ParkedKey,
+  ReleaseMode,
   JobAttempt,
   JobProcessor,
   OutgoingJob,

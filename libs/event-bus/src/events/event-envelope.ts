@@ -33,8 +33,16 @@ export interface EventJobData {
   readonly types?: EncodedPayload['meta'];
 }
 
-/** Builds a job's data from the envelope, the handler it is for and the encoded payload. */
-export function toJobData(envelope: EventEnvelope, handlerId: string, payload: EncodedPayload): EventJobData {
+/**
+ * Builds a job's data from the envelope, the handler it is for and the encoded payload. `partitionKey` is the key
+ * this handler orders by (its own `partitionBy`, else the event's); `null` in the job when it has none.
+ */
+export function toJobData(
+  envelope: EventEnvelope,
+  handlerId: string,
+  payload: EncodedPayload,
+  partitionKey: string | undefined = envelope.partitionKey,
+): EventJobData {
   return {
     event: envelope.name,
     version: envelope.version,
@@ -42,7 +50,7 @@ export function toJobData(envelope: EventEnvelope, handlerId: string, payload: E
     occurredAt: envelope.occurredAt.toISOString(),
     correlationId: envelope.correlationId,
     causationId: envelope.causationId ?? null,
-    partitionKey: envelope.partitionKey ?? null,
+    partitionKey: partitionKey ?? null,
     handler: handlerId,
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
@@ -55,4 +63,10 @@ export function toJobData(envelope: EventEnvelope, handlerId: string, payload: E
  */
 export function jobIdOf(eventId: string, handlerId: string): string {
   return `${eventId}.${handlerId}`;
+}
+
+/** The partition key recorded in a job's data, if any (tolerates data that is not an envelope). */
+export function partitionKeyOfJob(data: unknown): string | undefined {
+  const key = (data as { partitionKey?: unknown } | null)?.partitionKey;
+  return typeof key === 'string' ? key : undefined;
 }

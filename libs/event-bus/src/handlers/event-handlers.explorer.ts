@@ -1,12 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { EventBusConfigError } from '../errors';
-import { requireEventDefinition } from '../events/bus-event.decorator';
+import { EventDefinition, requireEventDefinition, toPartitionKey } from '../events/bus-event.decorator';
 import { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { assertNonNegativeInteger, assertPositiveInteger, normalizeBackoff } from '../module/resolve-options';
+import {
+  assertLaneCount,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+  normalizeBackoff,
+} from '../module/resolve-options';
 import { EventHandlersAccessor } from './event-handlers.accessor';
-import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
+import {
+  AsyncHandlerDefinition,
+  HandlerDefinition,
+  PartitionDefinition,
+  SyncHandlerDefinition,
+} from './handler-definition';
+import { OnEventAsyncOptions } from './handler-options';
+import { laneQueueName } from './partition-lanes';
 import { HandlerSubscription } from './handler-metadata';
 import { HandlerRegistry } from './handler-registry';
 
@@ -81,6 +93,50 @@ export class EventHandlersExplorer {
     return handlers;
   }
 
+  private definePartition(
+    usage: string,
+    id: string,
+    event: EventDefinition,
+    options: OnEventAsyncOptions,
+  ): PartitionDefinition | undefined {
+    const { partitionBy } = options;
+    if (partitionBy !== undefined && partitionBy !== false && typeof partitionBy !== 'function') {
+      throw new EventBusConfigError(`${usage}: partitionBy must be a function (event) => key, or false.`);
+    }
+    const keyOf: ((event: object) => string | undefined) | undefined =
+      partitionBy === false
+        ? undefined
+        : partitionBy
+          ? (payload) => toPartitionKey(partitionBy(payload))
+          : event.partitionKeyOf;
+    if (!keyOf) {
+      if (options.lanes !== undefined || options.onExhausted !== undefined) {
+        throw new EventBusConfigError(
+          `${usage}: lanes and onExhausted apply to partitioned handlers, but event "${event.name}" has no partition ` +
+            `key and the handler sets no partitionBy. Declare @BusEvent('${event.name}', { partitionKey }) or pass ` +
+            `partitionBy.`,
+        );
+      }
+      return undefined;
+    }
+    if (options.priority !== undefined || options.delay) {
+      throw new EventBusConfigError(
+        `${usage}: priority and delay would reorder a partitioned handler's events, which are handled in publish ` +
+          `order per key. Remove them, or opt out of ordering with partitionBy: false.`,
+      );
+    }
+    const lanes = options.lanes ?? this.options.lanes;
+    assertLaneCount(`${usage} lanes`, lanes);
+    const onExhausted = options.onExhausted ?? 'dead-letter';
+    if (onExhausted !== 'dead-letter' && onExhausted !== 'park') {
+      throw new EventBusConfigError(
+        `${usage}: onExhausted must be 'dead-letter' or 'park', received ${String(onExhausted)}.`,
+      );
+    }
+    const laneQueues = Array.from({ length: lanes }, (_, lane) => laneQueueName(id, lane));
+    return { keyOf, lanes, onExhausted, laneQueues };
+  }
+
   private assertStaticScope(wrapper: InstanceWrapper, location: string): void {
     if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
       throw new EventBusConfigError(
@@ -134,6 +190,7 @@ export class EventHandlersExplorer {
     }
     const concurrency = options.concurrency ?? this.options.concurrency;
     assertPositiveInteger(`${usage} concurrency`, concurrency);
+    const partition = this.definePartition(usage, id, event, options);
     if (options.filter !== undefined && typeof options.filter !== 'function') {
       throw new EventBusConfigError(`${usage}: filter must be a function (event) => boolean.`);
     }
@@ -146,6 +203,7 @@ export class EventHandlersExplorer {
       queue: id,
       filter: options.filter,
       concurrency,
+      partition,
       delivery: {
         attempts,
         backoff: normalizeBackoff(`${usage} backoff`, options.backoff ?? defaults.backoff),

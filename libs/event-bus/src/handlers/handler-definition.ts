@@ -1,6 +1,7 @@
 import { EventDefinition } from '../events/bus-event.decorator';
 import { EventContext } from '../dispatch/event-context';
 import { DeliveryOptions } from '../transport/event-transport';
+import { ExhaustedPolicy } from './handler-options';
 
 interface HandlerDefinitionBase {
   readonly id: string;
@@ -17,13 +18,26 @@ export interface SyncHandlerDefinition extends HandlerDefinitionBase {
   readonly order: number;
 }
 
+/** How a handler orders keyed events. */
+export interface PartitionDefinition {
+  /** The key of an event for this handler; `undefined` sends the event to the handler's parallel queue. */
+  readonly keyOf: (event: object) => string | undefined;
+  readonly lanes: number;
+  readonly onExhausted: ExhaustedPolicy;
+  /** Lane queue names, index = lane number. */
+  readonly laneQueues: readonly string[];
+}
+
 /** A discovered `@OnEventAsync` handler, options resolved. */
 export interface AsyncHandlerDefinition extends HandlerDefinitionBase {
   readonly kind: 'async';
+  /** The parallel queue (events without a partition key). */
   readonly queue: string;
   readonly filter: ((event: object) => boolean) | undefined;
   readonly delivery: DeliveryOptions;
   readonly concurrency: number;
+  /** Set when the handler's events can carry a partition key. */
+  readonly partition: PartitionDefinition | undefined;
 }
 
 export type HandlerDefinition = SyncHandlerDefinition | AsyncHandlerDefinition;

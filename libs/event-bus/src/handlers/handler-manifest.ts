@@ -18,6 +18,11 @@ export function formatHandlerManifest(registry: HandlerRegistry, transport: stri
         ...(priority !== undefined ? [`priority=${priority}`] : []),
         ...(delay ? [`delay=${delay}ms`] : []),
         ...(handler.filter ? ['filtered'] : []),
+        ...(handler.partition
+          ? [
+              `lanes=${handler.partition.lanes} onExhausted=${handler.partition.onExhausted} (queues {${handler.id}.lane-0..${handler.partition.lanes - 1}})`,
+            ]
+          : []),
       ];
       lines.push(`  async ${handler.id} ${extras.join(' ')}`);
     }

@@ -40,8 +40,18 @@ export interface OnEventAsyncOptions<E extends object = object> {
   /** Jobs of this handler run at most this many at a time per worker process. Default from the module (10). */
   readonly concurrency?: number;
   /**
-   * Overrides the event's partition key for this handler, or `false` to opt out of per-key ordering.
-   * (Partitioned dispatch is configured with lanes; see the README.)
+   * Overrides the event's partition key for this handler, or `false` to opt out of per-key ordering. Events with a
+   * key go to this handler's partition lanes: handled one at a time per key, in publish order, across all workers.
    */
   readonly partitionBy?: ((event: E) => PartitionKeyValue | undefined | null) | false;
+  /** Number of lanes (queues with global concurrency 1) for keyed events. Default from the module (8). */
+  readonly lanes?: number;
+  /**
+   * What happens to a key whose event exhausted its attempts: `'dead-letter'` (default) fails the job and the lane
+   * moves on; `'park'` stops only that key (its later events are set aside, in order) until it is released.
+   */
+  readonly onExhausted?: ExhaustedPolicy;
 }
+
+/** See {@link OnEventAsyncOptions.onExhausted}. */
+export type ExhaustedPolicy = 'dead-letter' | 'park';

@@ -1,4 +1,5 @@
 import { EventDefinition } from '../events/bus-event.decorator';
+import { HandlerLanes } from '../transport/event-transport';
 import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -48,4 +49,11 @@ export class HandlerRegistry {
   event(name: string): EventDefinition | undefined {
     return this.eventsByName.get(name);
   }
+}
+
+/** The lanes of every partitioned handler among `handlers`. */
+export function handlerLanes(handlers: readonly AsyncHandlerDefinition[]): HandlerLanes[] {
+  return handlers.flatMap((handler) =>
+    handler.partition ? [{ handlerId: handler.id, laneQueues: handler.partition.laneQueues }] : [],
+  );
 }

@@ -54,6 +54,11 @@ export interface EventBusModuleOptions {
   readonly defaultJobOptions?: EventJobDefaults;
   /** Default per-handler concurrency of a worker process. Default 10. */
   readonly concurrency?: number;
+  /**
+   * Default number of partition lanes of a handler whose events carry a partition key: different keys run in
+   * parallel up to this many, the same key one at a time. Default 8.
+   */
+  readonly lanes?: number;
   /** Ms `app.close()` waits for in-flight handlers before leaving them to be retried. Default 10000. */
   readonly shutdownTimeout?: number;
   /** Types the codec carries that fields cannot express (Decimal and the like). */
@@ -75,6 +80,7 @@ export class EventBusModuleDefaults {
   readonly prefix: string = 'bus';
   readonly role: EventBusRole = 'both';
   readonly concurrency: number = 10;
+  readonly lanes: number = 8;
   readonly shutdownTimeout: number = 10_000;
   readonly valueTypes: readonly ValueType[] = [];
   readonly eventEmitterBridge: boolean = true;

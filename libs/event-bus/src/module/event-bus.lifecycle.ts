@@ -10,7 +10,8 @@ import {
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { formatHandlerManifest } from '../handlers/handler-manifest';
-import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
+import { handlerLanes } from '../handlers/handler-registry';
+import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
 import { ResolvedEventBusOptions } from './event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
 
@@ -30,24 +31,29 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const registry = this.explorer.getRegistry();
     if (this.options.logManifest) {
       this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role));
     }
+    await this.transport.prepareLanes(handlerLanes(registry.asyncHandlers));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.role === 'publisher') return;
-    const handlers = this.explorer.getRegistry().asyncHandlers;
-    await this.transport.startConsumers(
-      handlers.map((handler) => ({
-        queue: handler.queue,
-        handlerId: handler.id,
-        concurrency: handler.concurrency,
-        process: (data, attempt) => this.invoker.invokeJob(handler, data, attempt),
-      })),
-    );
+    const consumers: ConsumerSpec[] = [];
+    for (const handler of this.explorer.getRegistry().asyncHandlers) {
+      const process: JobProcessor = (data, attempt) => this.invoker.invokeJob(handler, data, attempt);
+      consumers.push({ queue: handler.queue, handlerId: handler.id, concurrency: handler.concurrency, process });
+      const partition = handler.partition;
+      if (!partition) continue;
+      const { attempts, backoff } = handler.delivery;
+      const lane = { attempts, backoff, onExhausted: partition.onExhausted };
+      for (const queue of partition.laneQueues) {
+        consumers.push({ queue, handlerId: handler.id, concurrency: 1, process, lane });
+      }
+    }
+    await this.transport.startConsumers(consumers);
   }
 
   async onModuleDestroy(): Promise<void> {

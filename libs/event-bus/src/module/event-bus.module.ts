@@ -4,6 +4,7 @@ import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
+import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
@@ -47,7 +48,16 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     EventEmitterBridge,
     EventBus,
     EventBusLifecycle,
+    ParkedKeys,
   ],
-  exports: [EventBus, EVENT_TRANSPORT, EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS, HandlerInvoker, EventHandlersExplorer],
+  exports: [
+    EventBus,
+    ParkedKeys,
+    EVENT_TRANSPORT,
+    EVENT_CODEC,
+    RESOLVED_EVENT_BUS_OPTIONS,
+    HandlerInvoker,
+    EventHandlersExplorer,
+  ],
 })
 export class EventBusModule extends ConfigurableEventBusModule {}

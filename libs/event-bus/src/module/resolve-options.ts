@@ -33,6 +33,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     fail('role', resolved.role, `'publisher', 'consumer' or 'both'`);
   }
   assertPositiveInteger('concurrency', resolved.concurrency);
+  assertLaneCount('lanes', resolved.lanes);
   assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
@@ -53,6 +54,13 @@ export function normalizeBackoff(option: string, backoff: number | BackoffOption
     fail(`${option}.jitter`, backoff.jitter, 'a number from 0 to 1');
   }
   return backoff;
+}
+
+/** Lane counts are 1..1024 (each lane is a queue and a worker per consuming process). */
+export function assertLaneCount(option: string, value: unknown): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 1024) {
+    fail(option, value, 'an integer from 1 to 1024');
+  }
 }
 
 export function assertPositiveInteger(option: string, value: unknown): void {

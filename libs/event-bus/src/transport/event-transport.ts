@@ -1,5 +1,5 @@
 import { EventJobData } from '../events/event-envelope';
-import { BackoffOptions } from '../handlers/handler-options';
+import { BackoffOptions, ExhaustedPolicy } from '../handlers/handler-options';
 import type { JobRetention } from '../module/event-bus-options';
 
 /** How one job is delivered: tries, delays, retention. */
@@ -22,6 +22,11 @@ export interface OutgoingJob {
   readonly jobId: string;
   readonly data: EventJobData;
   readonly options: DeliveryOptions;
+  /**
+   * True for a job on a partition lane: the transport must not retry it by itself (a broker retry would put it
+   * behind later events of its key); the lane's consumer retries in place (see {@link LaneSpec}).
+   */
+  readonly ordered: boolean;
 }
 
 /** Which try of a job a processor is running. */
@@ -38,13 +43,47 @@ export interface JobAttempt {
  */
 export type JobProcessor = (data: unknown, attempt: JobAttempt) => Promise<unknown>;
 
+/** How a partition lane is consumed: one job at a time across all workers, in order, retried in place. */
+export interface LaneSpec {
+  /** Tries per event, first included, and the delay between them (the lane waits meanwhile). */
+  readonly attempts: number;
+  readonly backoff: BackoffOptions;
+  /** `'dead-letter'`: fail the exhausted job, go on; `'park'`: stop the key, set its later events aside. */
+  readonly onExhausted: ExhaustedPolicy;
+}
+
 /** A queue this process consumes, and how. */
 export interface ConsumerSpec {
   readonly queue: string;
   readonly handlerId: string;
   readonly concurrency: number;
   readonly process: JobProcessor;
+  /** Set when the queue is a partition lane. */
+  readonly lane?: LaneSpec;
 }
+
+/** The lanes of one partitioned handler, for the boot-time checks. */
+export interface HandlerLanes {
+  readonly handlerId: string;
+  readonly laneQueues: readonly string[];
+}
+
+/** A key whose event exhausted its attempts under the `'park'` policy. */
+export interface ParkedKey {
+  readonly handlerId: string;
+  readonly queue: string;
+  readonly key: string;
+  /** The event that exhausted its attempts. */
+  readonly eventId: string;
+  readonly jobId: string;
+  readonly error: string;
+  readonly parkedAt: Date;
+  /** Events of the key waiting behind it (the dead one included). */
+  readonly setAside: number;
+}
+
+/** What to do with a parked key's dead event on release. */
+export type ReleaseMode = 'retry' | 'skip';
 
 /**
  * What the bus needs from a broker. The core never imports BullMQ: it builds jobs and processors, a transport
@@ -67,6 +106,19 @@ export interface EventTransport {
   stopConsumers(timeoutMs: number): Promise<void>;
   /** Closes every connection the transport opened. */
   close(): Promise<void>;
+  /**
+   * Called at every boot, before consumers start, with every partitioned handler: make each lane serve one job at a
+   * time across all processes, and refuse (throw) a lane count that differs from the one in use while jobs are in
+   * flight.
+   */
+  prepareLanes(handlers: readonly HandlerLanes[]): Promise<void>;
+  /** Parked keys of the given handlers' lanes. */
+  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]>;
+  /**
+   * Resumes a parked key: its dead event is retried (or skipped), then its set-aside events run, in order, before
+   * any later event of the key. Resolves once the release is queued at the head of the lane.
+   */
+  releaseParked(handlerId: string, queue: string, key: string, mode: ReleaseMode): Promise<void>;
 }
 
 /** Injection token of the bus's transport. */

@@ -3,7 +3,16 @@ import { FlowProducer, Job, JobJson, JobsOptions, Queue, UnrecoverableError, Wor
 import { Redis } from 'ioredis';
 import { isUnrecoverableError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
-import { ConsumerSpec, EventTransport, OutgoingJob, UnreadableJobData } from '../event-transport';
+import {
+  ConsumerSpec,
+  EventTransport,
+  HandlerLanes,
+  OutgoingJob,
+  ParkedKey,
+  ReleaseMode,
+  UnreadableJobData,
+} from '../event-transport';
+import { BullMqLanes } from './bullmq-lanes';
 import { WriteBatcher } from '../write-batcher';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
@@ -26,6 +35,15 @@ export class BullMqTransport implements EventTransport {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs));
+  private readonly lanes = new BullMqLanes({
+    prefix: () => this.options.prefix,
+    client: () => this.producerClient(),
+    queue: (name) => this.queue(name),
+    addJobs: async (jobs) => {
+      const failure = (await this.addFlow(jobs)).find((outcome) => outcome !== null);
+      if (failure) throw failure;
+    },
+  });
 
   constructor(private readonly options: BullMqTransportOptions) {}
 
@@ -48,10 +66,12 @@ export class BullMqTransport implements EventTransport {
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
     const connection = workerConnection(this.options.connection);
     for (const consumer of consumers) {
+      const lane = consumer.lane;
       const worker = new EventWorker(
         consumer.queue,
         async (job: Job) => {
           try {
+            if (lane) return await this.lanes.process({ ...consumer, lane }, job);
             return await consumer.process(job.data, {
               jobId: job.id,
               attempt: job.attemptsMade + 1,
@@ -61,7 +81,12 @@ export class BullMqTransport implements EventTransport {
             throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
           }
         },
-        { connection, prefix: this.options.prefix, concurrency: consumer.concurrency, ...this.options.worker },
+        {
+          connection,
+          prefix: this.options.prefix,
+          ...this.options.worker,
+          ...(lane ? LANE_WORKER_OPTIONS : { concurrency: consumer.concurrency }),
+        },
       );
       worker.on('error', (error) => this.logger.error(`Worker ${consumer.queue}: ${error.message}`));
       worker.on('failed', (job, error) => {
@@ -123,15 +148,32 @@ export class BullMqTransport implements EventTransport {
     return this.producer.client;
   }
 
+  prepareLanes(handlers: readonly HandlerLanes[]): Promise<void> {
+    return this.lanes.prepare(handlers);
+  }
+
+  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]> {
+    return this.lanes.listParked(handlers);
+  }
+
+  releaseParked(_handlerId: string, queue: string, key: string, mode: ReleaseMode): Promise<void> {
+    return this.lanes.release(queue, key, mode);
+  }
+
   /** Writes a batch in one MULTI across the handlers' queues; one outcome per job. */
-  private async write(jobs: readonly OutgoingJob[]): Promise<(Error | null)[]> {
+  private write(jobs: readonly OutgoingJob[]): Promise<(Error | null)[]> {
+    return this.addFlow(
+      jobs.map((job) => new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId)),
+    );
+  }
+
+  /** Adds jobs of any queues in one MULTI (the flow backend's `addFlow`); one outcome per job, in order. */
+  private async addFlow(jobs: readonly Job[]): Promise<(Error | null)[]> {
     const flow = (this.flowProducer ??= new FlowProducer({
       connection: this.producerClient(),
       prefix: this.options.prefix,
     }));
-    const entries = jobs.map((job) =>
-      new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId).toFlowEntry(),
-    );
+    const entries = jobs.map((job) => job.toFlowEntry());
     await flow.waitUntilReady();
     const results = await flow.getBackend().addFlow(entries);
     return results.map(
@@ -166,8 +208,18 @@ class EventWorker extends Worker {
   }
 }
 
+/**
+ * Lane workers take one job at a time; the limiter is what makes BullMQ honour `queue.rateLimit()`, which lanes use
+ * to wait out a retry's backoff with the job at the head (its max is never reached in practice).
+ */
+const LANE_WORKER_OPTIONS = { concurrency: 1, limiter: { max: 1_000_000, duration: 1_000 } } as const;
+
 function toJobsOptions(job: OutgoingJob): JobsOptions {
   const { attempts, backoff, priority, delay, removeOnComplete, removeOnFail } = job.options;
+  if (job.ordered) {
+    // The lane consumer retries in place; a BullMQ retry would send the job behind later events of its key.
+    return { jobId: job.jobId, attempts: 1, removeOnComplete, removeOnFail };
+  }
   return {
     jobId: job.jobId,
     attempts,

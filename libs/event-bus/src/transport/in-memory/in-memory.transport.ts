@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { isUnrecoverableError } from '../../errors';
+import { partitionKeyOfJob as partitionKeyOf } from '../../events/event-envelope';
 import { backoffDelay } from '../backoff';
-import { ConsumerSpec, EventTransport, OutgoingJob } from '../event-transport';
+import { ConsumerSpec, EventTransport, HandlerLanes, OutgoingJob, ParkedKey, ReleaseMode } from '../event-transport';
 
 /** A job of the in-memory transport, as tests and tools can inspect it. */
 export interface InMemoryJob {
@@ -18,11 +19,21 @@ export interface InMemoryJob {
   returnValue?: unknown;
 }
 
+interface Waiting {
+  job: InMemoryJob;
+  outgoing: OutgoingJob;
+  seq: number;
+}
+
 interface QueueState {
   consumer: ConsumerSpec | undefined;
   running: number;
   /** Waiting jobs, highest priority first, FIFO within a priority. */
-  waiting: { job: InMemoryJob; outgoing: OutgoingJob; seq: number }[];
+  waiting: Waiting[];
+  /** A lane waiting out a retry's backoff (its failed job is back at the head). */
+  backingOff: boolean;
+  /** Parked keys of a lane: the dead job first, then the jobs set aside behind it. */
+  parked: Map<string, { parkedAt: Date; error: string; jobs: Waiting[] }>;
 }
 
 /**
@@ -137,10 +148,16 @@ export class InMemoryTransport implements EventTransport {
   private pump(queueName: string): void {
     const queue = this.state(queueName);
     const consumer = queue.consumer;
-    while (!this.stopped && consumer && queue.running < consumer.concurrency && queue.waiting.length > 0) {
-      const { job, outgoing } = queue.waiting.shift()!;
+    while (
+      !this.stopped &&
+      consumer &&
+      !queue.backingOff &&
+      queue.running < consumer.concurrency &&
+      queue.waiting.length > 0
+    ) {
+      const entry = queue.waiting.shift()!;
       queue.running++;
-      const run = this.run(consumer, job, outgoing).finally(() => {
+      const run = this.run(consumer, queue, entry).finally(() => {
         queue.running--;
         this.running.delete(run);
         this.pump(queueName);
@@ -150,14 +167,19 @@ export class InMemoryTransport implements EventTransport {
     }
   }
 
-  private async run(consumer: ConsumerSpec, job: InMemoryJob, outgoing: OutgoingJob): Promise<void> {
+  private async run(consumer: ConsumerSpec, queue: QueueState, entry: Waiting): Promise<void> {
+    const { job, outgoing } = entry;
+    const key = consumer.lane ? partitionKeyOf(job.data) : undefined;
+    const parked = key === undefined ? undefined : queue.parked.get(key);
+    if (parked) {
+      parked.jobs.push(entry);
+      job.state = 'waiting';
+      return;
+    }
+    const maxAttempts = consumer.lane?.attempts ?? job.maxAttempts;
     job.state = 'active';
     try {
-      job.returnValue = await consumer.process(job.data, {
-        jobId: job.id,
-        attempt: job.attemptsMade + 1,
-        maxAttempts: job.maxAttempts,
-      });
+      job.returnValue = await consumer.process(job.data, { jobId: job.id, attempt: job.attemptsMade + 1, maxAttempts });
       job.attemptsMade++;
       job.state = 'completed';
       this.jobs.delete(`${job.queue}/${job.id}`);
@@ -166,18 +188,74 @@ export class InMemoryTransport implements EventTransport {
       const failure = error instanceof Error ? error : new Error(String(error));
       job.failedReason = failure.message;
       job.stacktrace.push(failure.stack ?? failure.message);
-      if (isUnrecoverableError(failure) || job.attemptsMade >= job.maxAttempts) {
-        job.state = 'failed';
-        this.logger.error(`Job ${job.id} (${job.name} → ${consumer.handlerId}) failed for good: ${failure.message}`);
-      } else {
-        this.enqueue(job, outgoing, backoffDelay(outgoing.options.backoff, job.attemptsMade));
+      const lane = consumer.lane;
+      if (!isUnrecoverableError(failure) && job.attemptsMade < maxAttempts) {
+        if (lane) this.retryInPlace(job.queue, queue, entry, backoffDelay(lane.backoff, job.attemptsMade));
+        else this.enqueue(job, outgoing, backoffDelay(outgoing.options.backoff, job.attemptsMade));
+        return;
+      }
+      job.state = 'failed';
+      this.logger.error(`Job ${job.id} (${job.name} → ${consumer.handlerId}) failed for good: ${failure.message}`);
+      if (lane?.onExhausted === 'park' && key !== undefined) {
+        queue.parked.set(key, { parkedAt: new Date(), error: `${failure.name}: ${failure.message}`, jobs: [entry] });
       }
     }
   }
 
+  prepareLanes(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]> {
+    const parked: ParkedKey[] = [];
+    for (const { handlerId, laneQueues } of handlers) {
+      for (const queue of laneQueues) {
+        for (const [key, { parkedAt, error, jobs }] of this.state(queue).parked) {
+          const dead = jobs[0]!.job;
+          const eventId = (dead.data as { id?: string }).id ?? '';
+          parked.push({ handlerId, queue, key, eventId, jobId: dead.id, error, parkedAt, setAside: jobs.length });
+        }
+      }
+    }
+    return Promise.resolve(parked.sort((a, b) => a.parkedAt.getTime() - b.parkedAt.getTime()));
+  }
+
+  releaseParked(_handlerId: string, queueName: string, key: string, mode: ReleaseMode): Promise<void> {
+    const queue = this.state(queueName);
+    const parked = queue.parked.get(key);
+    if (parked) {
+      queue.parked.delete(key);
+      const resumed = mode === 'skip' ? parked.jobs.slice(1) : parked.jobs;
+      for (const { job } of resumed) {
+        job.state = 'waiting';
+        job.attemptsMade = 0;
+      }
+      queue.waiting.unshift(...resumed);
+      setImmediate(() => this.pump(queueName));
+    }
+    return Promise.resolve();
+  }
+
+  /** A lane keeps its failed job at the head and waits out the backoff before taking anything. */
+  private retryInPlace(name: string, queue: QueueState, entry: Waiting, delay: number): void {
+    entry.job.state = 'waiting';
+    queue.waiting.unshift(entry);
+    queue.backingOff = true;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      queue.backingOff = false;
+      this.pump(name);
+      this.notifyIfIdle();
+    }, delay);
+    this.timers.add(timer);
+  }
+
   private state(queue: string): QueueState {
     let state = this.queues.get(queue);
-    if (!state) this.queues.set(queue, (state = { consumer: undefined, running: 0, waiting: [] }));
+    if (!state) {
+      state = { consumer: undefined, running: 0, waiting: [], backingOff: false, parked: new Map() };
+      this.queues.set(queue, state);
+    }
     return state;
   }
 
