@@ -41,7 +41,7 @@ export function toJobData(
   envelope: EventEnvelope,
   handlerId: string,
   payload: EncodedPayload,
-  partitionKey: string | undefined = envelope.partitionKey,
+  partitionKey: string | undefined,
 ): EventJobData {
   return {
     event: envelope.name,
