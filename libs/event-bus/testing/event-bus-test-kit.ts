@@ -114,8 +114,7 @@ export class EventBusTestKit implements TrackedKit {
   expectPublished<E extends object>(eventClass: EventClass<E>, match?: EventMatch<E>): E {
     const found = this.search(eventClass, match);
     const record = (found.matches.find((item) => !item.asserted) ?? found.matches[0]) as
-      | PublishedEventRecord
-      | undefined;
+      PublishedEventRecord | undefined;
     if (!record) throw new EventExpectationError(this.describeMiss(eventClass, match, found));
     record.asserted = true;
     return record.event as E;
@@ -192,7 +191,11 @@ export class EventBusTestKit implements TrackedKit {
    * Runs `event` through one handler, like a worker would: the filter first (`not-interested` when it says no),
    * then encode → JSON → decode, then the handler in its context. Handler errors come back as `{ status: 'error' }`.
    */
-  runEvent<R = unknown>(event: object, handler: HandlerSelector, options?: RunEventOptions): Promise<RunEventResult<R>> {
+  runEvent<R = unknown>(
+    event: object,
+    handler: HandlerSelector,
+    options?: RunEventOptions,
+  ): Promise<RunEventResult<R>> {
     return this.handlerRunner().run(event, handler, options) as Promise<RunEventResult<R>>;
   }
 

@@ -42,12 +42,7 @@ declare global {
 
 /** The kit's jest matchers, for `expect.extend(eventBusMatchers)` (`setupEventBusTesting()` does it for you). */
 export const eventBusMatchers = {
-  toHavePublished(
-    this: MatcherContext,
-    received: unknown,
-    eventClass: EventClass,
-    match?: EventMatch,
-  ): MatcherResult {
+  toHavePublished(this: MatcherContext, received: unknown, eventClass: EventClass, match?: EventMatch): MatcherResult {
     const hint = this.utils.matcherHint('toHavePublished', 'kit', nameOf(eventClass), { isNot: this.isNot });
     if (!(received instanceof EventBusTestKit)) {
       throw new TypeError(`${hint}\n\nThe received value must be the kit from EventBusTestingModule.create().`);

@@ -6,6 +6,7 @@ import { EventBusModule } from '../src/module/event-bus.module';
 import { EVENT_TRANSPORT } from '../src/transport/event-transport';
 import { EventBusTestKit } from './event-bus-test-kit';
 import type { EventBusTestingMode } from './testing-mode';
+import { isInsideTest } from './open-kits';
 import { TestingTransport } from './testing.transport';
 
 /** Options of {@link EventBusTestingModule.create}. */
@@ -91,10 +92,4 @@ function importsEventBus(imports: readonly unknown[], seen = new Set<unknown>())
     if (dynamic.module) return importsEventBus([dynamic.module, ...(dynamic.imports ?? [])], seen);
     return false;
   });
-}
-
-/** Inside a jest test (or its beforeEach), as opposed to beforeAll or outside jest. */
-function isInsideTest(): boolean {
-  const expectGlobal = (globalThis as { expect?: { getState?: () => { currentTestName?: string } } }).expect;
-  return expectGlobal?.getState?.().currentTestName !== undefined;
 }

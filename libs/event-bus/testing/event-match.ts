@@ -15,7 +15,9 @@ export function mismatchOf(
 ): ValueDifference | undefined {
   if (match === undefined) return undefined;
   if (typeof match === 'function') {
-    return match(event) ? undefined : { path: '', expected: match, received: event, reason: 'predicate returned false' };
+    return match(event)
+      ? undefined
+      : { path: '', expected: match, received: event, reason: 'predicate returned false' };
   }
   return findDifference(match, event, { valueTypes, partial: true });
 }

@@ -24,3 +24,15 @@ export function untrackKit(kit: TrackedKit): void {
 export function openKits(): TrackedKit[] {
   return [...open];
 }
+
+/** Set by the jest hooks of `setupEventBusTesting()`: whether a test (or its beforeEach) is running. */
+let insideTest = true;
+
+export function setInsideTest(value: boolean): void {
+  insideTest = value;
+}
+
+/** Whether a kit made now belongs to the running test (true outside the hooks: nothing resets it then). */
+export function isInsideTest(): boolean {
+  return insideTest;
+}

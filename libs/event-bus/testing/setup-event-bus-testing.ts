@@ -1,9 +1,10 @@
 import { eventBusMatchers } from './event-bus-testing.matchers';
-import { openKits } from './open-kits';
+import { openKits, setInsideTest } from './open-kits';
 
 type Hook = (fn: () => Promise<void>) => void;
 
 interface JestGlobals {
+  beforeEach?: Hook;
   afterEach?: Hook;
   afterAll?: Hook;
   expect?: { extend(matchers: object): void };
@@ -20,12 +21,16 @@ let registered = false;
 export function setupEventBusTesting(): void {
   if (registered) return;
   const jest = globalThis as JestGlobals;
-  if (!jest.afterEach || !jest.afterAll || !jest.expect) {
+  if (!jest.beforeEach || !jest.afterEach || !jest.afterAll || !jest.expect) {
     throw new TypeError('setupEventBusTesting() must be called inside a jest test file (afterEach/expect missing).');
   }
   registered = true;
   jest.expect.extend(eventBusMatchers);
+  // Kits made outside a test (beforeAll) are shared by the tests of their block: reset, not closed, after each.
+  setInsideTest(false);
+  jest.beforeEach(async () => setInsideTest(true));
   jest.afterEach(async () => {
+    setInsideTest(false);
     const failures: unknown[] = [];
     for (const kit of openKits()) {
       try {

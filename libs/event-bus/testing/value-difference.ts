@@ -66,7 +66,8 @@ function compare(
       seen.delete(expected);
     }
   }
-  if (typeOf(expected) !== typeOf(received)) return differ(`expected ${typeOf(expected)}, received ${typeOf(received)}`);
+  if (typeOf(expected) !== typeOf(received))
+    return differ(`expected ${typeOf(expected)}, received ${typeOf(received)}`);
   if (expected === null || typeof expected !== 'object' || received === null || typeof received !== 'object') {
     return differ('value differs');
   }
@@ -160,7 +161,7 @@ function compareGetters(
   options: DifferenceOptions,
   seen: Set<unknown>,
 ): ValueDifference | undefined {
-  for (let proto = Object.getPrototypeOf(expected) as object | null; proto && proto !== Object.prototype; ) {
+  for (let proto = Object.getPrototypeOf(expected) as object | null; proto && proto !== Object.prototype;) {
     for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (!descriptor.get || key === '__proto__') continue;
       const left = read(expected, key);
