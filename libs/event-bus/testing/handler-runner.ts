@@ -104,7 +104,9 @@ export class HandlerRunner {
 function selects(handler: HandlerDefinition, selector: HandlerSelector): boolean {
   if (typeof selector === 'string') return handler.id === selector;
   const prototype = Object.getPrototypeOf(handler.provider) as Record<string, unknown>;
-  return handler.provider instanceof selector || prototype[handler.methodName] === selector;
+  if (prototype[handler.methodName] === selector) return true;
+  // Methods have no prototype; classes do.
+  return typeof selector.prototype === 'object' && handler.provider instanceof selector;
 }
 
 function describe(handler: HandlerDefinition): string {
