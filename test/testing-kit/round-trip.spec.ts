@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BusEvent, BusType, defineValueType, EventBus, OnEventAsync } from 'nestjs-durable-bus';
+import { BusEvent, BusType, defineValueType, OnEventAsync } from 'nestjs-durable-bus';
 import { EventBusTestingModule, EventRoundTripError, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 
 setupEventBusTesting();

@@ -28,7 +28,10 @@ export function setupEventBusTesting(): void {
   jest.expect.extend(eventBusMatchers);
   // Kits made outside a test (beforeAll) are shared by the tests of their block: reset, not closed, after each.
   setInsideTest(false);
-  jest.beforeEach(async () => setInsideTest(true));
+  jest.beforeEach(() => {
+    setInsideTest(true);
+    return Promise.resolve();
+  });
   jest.afterEach(async () => {
     setInsideTest(false);
     const failures: unknown[] = [];
