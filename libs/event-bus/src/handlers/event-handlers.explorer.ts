@@ -172,7 +172,16 @@ export class EventHandlersExplorer {
       if (!Number.isFinite(order)) {
         throw new EventBusConfigError(`${usage}: order must be a finite number, received ${String(order)}.`);
       }
-      const handler: SyncHandlerDefinition = { kind: 'sync', id, event, location, invoke, order };
+      const handler: SyncHandlerDefinition = {
+        kind: 'sync',
+        id,
+        event,
+        location,
+        provider: instance,
+        methodName,
+        invoke,
+        order,
+      };
       return handler;
     }
     const options = subscription.options;
@@ -199,6 +208,8 @@ export class EventHandlersExplorer {
       id,
       event,
       location,
+      provider: instance,
+      methodName,
       invoke,
       queue: id,
       filter: options.filter,

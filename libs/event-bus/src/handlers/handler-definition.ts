@@ -8,6 +8,10 @@ interface HandlerDefinitionBase {
   readonly event: EventDefinition;
   /** `ClassName.methodName`, for messages. */
   readonly location: string;
+  /** The provider instance the handler method belongs to (tooling: the testing kit selects handlers by class). */
+  readonly provider: object;
+  /** The handler method's name on {@link provider}. */
+  readonly methodName: string;
   /** Calls the method on its provider instance. */
   readonly invoke: (event: object, context: EventContext) => unknown;
 }
