@@ -44,7 +44,9 @@ export async function drainTransport(
 }
 
 async function drainBullMq(transport: BullMqTransport, registry: HandlerRegistry, timeoutMs: number): Promise<void> {
-  const names = [...new Set(registry.asyncHandlers.map((handler) => handler.queue))];
+  const names = [
+    ...new Set(registry.asyncHandlers.flatMap((handler) => [handler.queue, ...(handler.partition?.laneQueues ?? [])])),
+  ];
   if (names.length === 0) return;
   const queues = names.map((name) => transport.queue(name));
   const client = await (queues[0] as (typeof queues)[number]).getBackend().client;

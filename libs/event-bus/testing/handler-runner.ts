@@ -49,7 +49,8 @@ export class HandlerRunner {
     const envelope = envelopeFor(event, options);
     if (handler.kind === 'sync') return this.runSync(handler, event, envelope);
     if (handler.filter && !handler.filter(event)) return { status: 'not-interested', handlerId: handler.id };
-    const data = toJobData(envelope, handler.id, this.codec.encode(handler.event.name, event));
+    const payload = this.codec.encode(handler.event.name, event);
+    const data = toJobData(envelope, handler.id, payload, handler.partition?.keyOf(event));
     assertRoundTrip(this.invoker, handler, event, data, this.valueTypes);
     try {
       const result = await this.invoker.invokeJob(handler, JSON.parse(JSON.stringify(data)) as unknown, {

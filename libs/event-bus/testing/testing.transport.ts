@@ -1,5 +1,5 @@
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
-import type { ConsumerSpec, EventTransport, OutgoingJob } from '../src/transport/event-transport';
+import type { ConsumerSpec, EventTransport, OutgoingJob, ParkedKey } from '../src/transport/event-transport';
 import { InlineHandlerError } from './errors/inline-handler.error';
 
 /**
@@ -46,6 +46,20 @@ export class TestingTransport implements EventTransport {
   }
 
   close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Lanes need no preparation here: inline mode runs each job at once, in publish order. */
+  prepareLanes(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Inline mode runs one attempt and reports failures to the publisher, so no key is ever parked. */
+  listParked(): Promise<ParkedKey[]> {
+    return Promise.resolve([]);
+  }
+
+  releaseParked(): Promise<void> {
     return Promise.resolve();
   }
 
