@@ -7,12 +7,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRedis } from '../tools/local-redis';
+import { asyncPublish } from './async-publish.bench';
+import { endToEnd } from './end-to-end.bench';
 import { syncPublish } from './sync-publish.bench';
 import { allPass, renderMarkdown, Row } from './support/report';
 import { redisVersion } from './support/redis-tools';
 import { BenchSettings, Scenario } from './support/scenario';
 
-const SCENARIOS: readonly { id: string; run: Scenario }[] = [{ id: '1', run: syncPublish }];
+const SCENARIOS: readonly { id: string; run: Scenario }[] = [
+  { id: '1', run: syncPublish },
+  { id: '2', run: asyncPublish },
+  { id: '3', run: endToEnd },
+];
 
 const PENDING: readonly Row[] = [];
 
