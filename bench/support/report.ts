@@ -39,7 +39,7 @@ function passes(value: number, goal: Goal): boolean {
 }
 
 function formatNumber(value: number): string {
-  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  if (value >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString('en-US');
   return value.toPrecision(3);
 }
 
