@@ -29,7 +29,10 @@ export class EventEmitterBridge {
 
   /** Emits the event to the app's EventEmitter2 listeners of its wire name, if there are any. */
   async emit(envelope: EventEnvelope, event: object): Promise<void> {
-    const emitter = (this.emitter ??= this.options.eventEmitterBridge ? this.findEmitter() : null);
+    // Looked up once: `null` (no emitter, or the bridge is off) is a cached answer too, not a reason to scan the
+    // providers again on every publish.
+    if (this.emitter === undefined) this.emitter = this.options.eventEmitterBridge ? this.findEmitter() : null;
+    const emitter = this.emitter;
     if (!emitter || emitter.listenerCount(envelope.name) === 0) return;
     try {
       await emitter.emitAsync(envelope.name, event);
