@@ -21,7 +21,7 @@ class PriceChanged {
 
 @Injectable()
 class PriceHandlers {
-  @OnEventAsync(PriceChanged, { id: 'bench.reprice', filter: (event) => (event as PriceChanged).price < 0 })
+  @OnEventAsync(PriceChanged, { id: 'bench.reprice', filter: (event) => event.price < 0 })
   async reprice() {}
 }
 

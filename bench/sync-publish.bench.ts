@@ -68,7 +68,8 @@ export const syncPublish: Scenario = async ({ quick, rounds }) => {
       label: 'EventEmitter2.emitAsync',
       sample: () =>
         rate(events, async () => {
-          for (let i = 0; i < events; i++) await emitter.emitAsync('bench.stock-reserved', new StockReserved(`sku-${i}`, 1));
+          for (let i = 0; i < events; i++)
+            await emitter.emitAsync('bench.stock-reserved', new StockReserved(`sku-${i}`, 1));
         }),
     },
   ];

@@ -38,7 +38,11 @@ export async function rate(items: number, run: () => Promise<void>): Promise<num
 }
 
 /** Runs `work(i)` for i in [0, count) from `callers` concurrent callers, each awaiting its own calls one by one. */
-export async function fromCallers(count: number, callers: number, work: (i: number) => Promise<unknown>): Promise<void> {
+export async function fromCallers(
+  count: number,
+  callers: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
       for (let i = caller; i < count; i += callers) await work(i);
