@@ -9,7 +9,12 @@ describe('WriteBatcher', () => {
     }, 4);
     const writes = [[1, 2, 3], [4], [5, 6], [7, 8, 9, 10, 11], [12, 13]].map((items) => batcher.write(items));
     const outcomes = await Promise.allSettled(writes);
-    expect(flushes).toEqual([[1, 2, 3, 4], [5, 6], [7, 8, 9, 10, 11], [12, 13]]);
+    expect(flushes).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+      [7, 8, 9, 10, 11],
+      [12, 13],
+    ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual([
       'fulfilled',
       'fulfilled',
