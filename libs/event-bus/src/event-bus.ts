@@ -69,8 +69,14 @@ export class EventBus {
    * `SyncHandlerError` when a sync handler throws (later sync handlers skipped, nothing async dispatched).
    */
   async publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
-    const [receipt] = await this.publishAll([event], options);
-    return receipt as PublishReceipt;
+    // publishAll([event]) step for step, without its arrays and its extra await: most publishes are of one event,
+    // and that cost a quarter of a sync publish (bench scenario 1).
+    const prepared = this.prepare(event, options);
+    for (const observer of this.observers) observer(prepared);
+    const pending = this.runSyncHandlers(prepared);
+    if (pending) await pending;
+    if (prepared.jobs.length > 0) await this.transport.dispatch(prepared.jobs);
+    return receiptOf(prepared);
   }
 
   /**
