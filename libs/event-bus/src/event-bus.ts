@@ -70,8 +70,14 @@ export class EventBus {
    * `SyncHandlerError` when a sync handler throws (later sync handlers skipped, nothing async dispatched).
    */
   async publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
-    const [receipt] = await this.publishAll([event], options);
-    return receipt as PublishReceipt;
+    // publishAll([event]) step for step, without its arrays and its extra await: most publishes are of one event,
+    // and that cost a quarter of a sync publish (bench scenario 1).
+    const prepared = this.prepare(event, options);
+    for (const observer of this.observers) observer(prepared);
+    const pending = this.runSyncHandlers(prepared);
+    if (pending) await pending;
+    if (prepared.jobs.length > 0) await this.transport.dispatch(prepared.jobs);
+    return receiptOf(prepared);
   }
 
   /**
@@ -82,7 +88,10 @@ export class EventBus {
   async publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
     const prepared = events.map((event) => this.prepare(event, options));
     for (const item of prepared) for (const observer of this.observers) observer(item);
-    for (const item of prepared) await this.runSyncHandlers(item);
+    for (const item of prepared) {
+      const pending = this.runSyncHandlers(item);
+      if (pending) await pending;
+    }
     const jobs = prepared.flatMap((item) => item.jobs);
     if (jobs.length > 0) await this.transport.dispatch(jobs);
     return prepared.map(receiptOf);
@@ -122,11 +131,18 @@ export class EventBus {
     return { event, envelope, jobs };
   }
 
-  private async runSyncHandlers({ event, envelope }: PreparedEvent): Promise<void> {
-    for (const handler of this.explorer.getRegistry().syncHandlersOf(envelope.name)) {
-      await this.invoker.invokeSync(handler, event, envelope);
+  /**
+   * Runs the sync handlers from `from` on, one at a time, then the bridged listeners. Stays synchronous (returns
+   * `undefined`) until a handler returns a promise, so plain handlers cost no promise each.
+   */
+  private runSyncHandlers(prepared: PreparedEvent, from = 0): Promise<void> | undefined {
+    const { event, envelope } = prepared;
+    const handlers = this.explorer.getRegistry().syncHandlersOf(envelope.name);
+    for (let index = from; index < handlers.length; index++) {
+      const pending = this.invoker.invokeSync(handlers[index]!, event, envelope);
+      if (pending) return pending.then(() => this.runSyncHandlers(prepared, index + 1));
     }
-    await this.bridge.emit(envelope, event);
+    return this.bridge.emit(envelope, event);
   }
 
   private envelopeOf(event: object, definition: EventDefinition, options: PublishOptions): EventEnvelope {

@@ -27,10 +27,20 @@ export class EventEmitterBridge {
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
-  /** Emits the event to the app's EventEmitter2 listeners of its wire name, if there are any. */
-  async emit(envelope: EventEnvelope, event: object): Promise<void> {
-    const emitter = (this.emitter ??= this.options.eventEmitterBridge ? this.findEmitter() : null);
-    if (!emitter || emitter.listenerCount(envelope.name) === 0) return;
+  /**
+   * Emits the event to the app's EventEmitter2 listeners of its wire name, if there are any; `undefined` (nothing
+   * to wait for) when there are none.
+   */
+  emit(envelope: EventEnvelope, event: object): Promise<void> | undefined {
+    // Looked up once: `null` (no emitter, or the bridge is off) is a cached answer too, not a reason to scan the
+    // providers again on every publish.
+    if (this.emitter === undefined) this.emitter = this.options.eventEmitterBridge ? this.findEmitter() : null;
+    const emitter = this.emitter;
+    if (!emitter || emitter.listenerCount(envelope.name) === 0) return undefined;
+    return this.emitTo(emitter, envelope, event);
+  }
+
+  private async emitTo(emitter: AsyncEmitter, envelope: EventEnvelope, event: object): Promise<void> {
     try {
       await emitter.emitAsync(envelope.name, event);
     } catch (error) {

@@ -17,14 +17,27 @@ import { contextOf, currentEventContext, EventContext } from './event-context';
 export class HandlerInvoker {
   constructor(@Inject(EVENT_CODEC) private readonly codec: EventCodec) {}
 
-  /** Runs a sync handler; a throw becomes a {@link SyncHandlerError} naming event and handler. */
-  async invokeSync(handler: SyncHandlerDefinition, event: object, envelope: EventEnvelope): Promise<void> {
+  /**
+   * Runs a sync handler; a throw or rejection becomes a {@link SyncHandlerError} naming event and handler. Returns
+   * a promise only when the handler returned one: most sync handlers are plain functions, and a promise per call
+   * (with async hooks on, for the context) is most of what a publish costs.
+   */
+  invokeSync(handler: SyncHandlerDefinition, event: object, envelope: EventEnvelope): Promise<void> | undefined {
     const context = contextOf(envelope, handler.id, 'sync');
+    const fail = (error: unknown) => new SyncHandlerError(envelope.name, envelope.id, handler.id, error);
+    let result: unknown;
     try {
-      await this.run(handler, event, context);
+      result = currentEventContext.run(context, () => handler.invoke(event, context));
     } catch (error) {
-      throw new SyncHandlerError(envelope.name, envelope.id, handler.id, error);
+      throw fail(error);
     }
+    if (!isThenable(result)) return undefined;
+    return Promise.resolve(result).then(
+      () => undefined,
+      (error: unknown) => {
+        throw fail(error);
+      },
+    );
   }
 
   /**
@@ -84,6 +97,14 @@ export class HandlerInvoker {
   ): Promise<unknown> {
     return await currentEventContext.run(context, () => handler.invoke(event, context));
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function upcast(
