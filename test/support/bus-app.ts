@@ -62,7 +62,7 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
   }).compile();
   if (options.logger) moduleRef.useLogger(options.logger);
   await moduleRef.init();
-  const queues: Queue[] = [];
+  const queues = new Map<string, Queue>();
   let closed = false;
   const busApp: BusApp = {
     app: moduleRef,
@@ -70,8 +70,8 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
     prefix,
     get: (type) => moduleRef.get(type),
     queue: (name) => {
-      const queue = new Queue(name, { connection: { url: redisUrl() }, prefix });
-      queues.push(queue);
+      let queue = queues.get(name);
+      if (!queue) queues.set(name, (queue = new Queue(name, { connection: { url: redisUrl() }, prefix })));
       return queue;
     },
     close: async () => {
@@ -79,7 +79,7 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
       closed = true;
       openApps.delete(busApp);
       await moduleRef.close();
-      await Promise.all(queues.map((queue) => queue.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
     },
   };
   openApps.add(busApp);
