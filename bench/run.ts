@@ -11,6 +11,7 @@ import { asyncPublish } from './async-publish.bench';
 import { endToEnd } from './end-to-end.bench';
 import { filterFalse } from './filter-false.bench';
 import { memory } from './memory.bench';
+import { partitioned } from './partitioned.bench';
 import { syncPublish } from './sync-publish.bench';
 import { allPass, renderMarkdown, Row } from './support/report';
 import { redisVersion } from './support/redis-tools';
@@ -20,16 +21,12 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
   { id: '1', run: syncPublish },
   { id: '2', run: asyncPublish },
   { id: '3', run: endToEnd },
+  { id: '4', run: partitioned },
   { id: '6', run: memory },
   { id: '7', run: filterFalse },
 ];
 
 const PENDING: readonly Row[] = [
-  {
-    id: '4',
-    scenario: 'partitioned vs unpartitioned handler',
-    pending: 'per-key ordering is being built on main',
-  },
   { id: '5', scenario: 'outbox relay vs direct publish', pending: 'the outbox is not built yet' },
 ];
 

@@ -21,7 +21,7 @@ export const PARK_ATTEMPTS = 2;
 export const handledList = (prefix: string, handler: 'deadLetter' | 'park') => `${prefix}:test:handled:${handler}`;
 
 /**
- * The handlers of the ordering test, run by the worker processes. Each records `key|seq` when it succeeds; random
+ * The handlers of the ordering test, run by the worker processes. Each records `key|seq|pid` when it succeeds; random
  * latency lets lanes interleave; failures come from the event. One worker (KILL_AFTER) SIGKILLs itself mid-job.
  */
 @Injectable()
@@ -60,7 +60,7 @@ export class OrderingHandlers {
     await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
     if (ctx.attempt <= event.failFor[handler])
       throw new Error(`${handler} ${event.key}#${event.seq} attempt ${ctx.attempt} failed`);
-    await this.redis.rpush(handledList(process.env.BUS_PREFIX!, handler), `${event.key}|${event.seq}`);
+    await this.redis.rpush(handledList(process.env.BUS_PREFIX!, handler), `${event.key}|${event.seq}|${process.pid}`);
   }
 
   async onApplicationShutdown() {

@@ -98,7 +98,8 @@ export class BullMqLanes {
     const control = asReleaseControl(job.data);
     if (control) return this.runRelease(spec.queue, job, control);
     const key = partitionKeyOf(job.data);
-    if (key !== undefined && (await this.setAsideIfParked(spec.queue, key, job))) {
+    // Only a 'park' handler can have parked keys; a dead-letter lane saves the round trip of the check.
+    if (spec.lane.onExhausted === 'park' && key !== undefined && (await this.setAsideIfParked(spec.queue, key, job))) {
       return { setAside: true, key };
     }
     const attempt = job.attemptsStarted;
