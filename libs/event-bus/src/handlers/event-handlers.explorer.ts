@@ -167,21 +167,13 @@ export class EventHandlersExplorer {
     }
     const invoke = (payload: object, context: Parameters<HandlerDefinition['invoke']>[1]): unknown =>
       (instance[methodName] as (event: object, ctx: typeof context) => unknown)(payload, context);
+    const base = { id, event, location, provider: instance, methodName, invoke };
     if (subscription.kind === 'sync') {
       const order = subscription.options.order ?? 0;
       if (!Number.isFinite(order)) {
         throw new EventBusConfigError(`${usage}: order must be a finite number, received ${String(order)}.`);
       }
-      const handler: SyncHandlerDefinition = {
-        kind: 'sync',
-        id,
-        event,
-        location,
-        provider: instance,
-        methodName,
-        invoke,
-        order,
-      };
+      const handler: SyncHandlerDefinition = { kind: 'sync', ...base, order };
       return handler;
     }
     const options = subscription.options;
@@ -205,12 +197,7 @@ export class EventHandlersExplorer {
     }
     const handler: AsyncHandlerDefinition = {
       kind: 'async',
-      id,
-      event,
-      location,
-      provider: instance,
-      methodName,
-      invoke,
+      ...base,
       queue: id,
       filter: options.filter,
       concurrency,

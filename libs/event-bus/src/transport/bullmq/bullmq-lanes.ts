@@ -32,22 +32,19 @@ interface ParkInfo {
 
 const RELEASE_JOB_NAME = 'bus.release-parked-key';
 
-// KEYS: parked hash, set-aside zset, set-aside data hash, sequence. ARGV: key, job id, job json.
-// Sets the job aside (idempotently, in arrival order) if the key is parked; returns 1 if it did.
-const SET_ASIDE_IF_PARKED = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+// KEYS: parked hash, set-aside zset, set-aside data hash, sequence. ARGV: key, job id, job json[, park info json].
+// Adds the job to the key's set-aside list once (a re-run after a crash adds nothing), in arrival order.
+const SET_ASIDE = `
 if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3]) == 1 then
   redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[2])
 end
 return 1`;
 
-// Same keys; ARGV: key, job id, job json, park info json. Parks the key with its dead job first in line.
-const PARK = `
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-if redis.call('HSETNX', KEYS[3], ARGV[2], ARGV[3]) == 1 then
-  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[4]), ARGV[2])
-end
-return 1`;
+/** Sets the job aside if its key is parked; returns 1 if it did. */
+const SET_ASIDE_IF_PARKED = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end${SET_ASIDE}`;
+
+/** Parks the key, its dead job first in line. */
+const PARK = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])${SET_ASIDE}`;
 
 type LaneCommands = Redis & {
   busSetAsideIfParked(
