@@ -189,6 +189,64 @@ describe.each<[string, EventBusModuleOptions]>([
   });
 });
 
+@BusEvent('lanes.invoice-requested', { partitionKey: 'orderId' })
+class InvoiceRequested {
+  constructor(
+    readonly orderId: string,
+    readonly failures = 0,
+  ) {}
+}
+
+@BusEvent('lanes.invoice-cancelled', { partitionKey: 'orderId' })
+class InvoiceCancelled {
+  constructor(readonly orderId: string) {}
+}
+
+const lifecycle = new Recorder<string>();
+
+@Injectable()
+class InvoiceLifecycle {
+  @OnEventAsync(InvoiceRequested, { id: 'invoices.create', group: 'invoices', lanes: 4, attempts: 3, backoff: 5 })
+  async create(event: InvoiceRequested, ctx: EventContext) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (ctx.attempt <= event.failures) {
+      lifecycle.push(`create ${event.orderId} failed (attempt ${ctx.attempt})`);
+      throw new Error('invoice service unavailable');
+    }
+    lifecycle.push(`create ${event.orderId}`);
+  }
+
+  @OnEventAsync(InvoiceCancelled, { id: 'invoices.void', group: 'invoices', lanes: 4, attempts: 3, backoff: 5 })
+  async void(event: InvoiceCancelled) {
+    lifecycle.push(`void ${event.orderId}`);
+  }
+}
+
+describe.each<[string, EventBusModuleOptions]>([
+  ['bullmq', {}],
+  ['in-memory', { transport: 'in-memory' }],
+])('lane groups (%s transport)', (_, transport) => {
+  beforeEach(() => (lifecycle.values.length = 0));
+
+  it('handlers sharing a group handle one key in publish order across handlers: a cancel never overtakes its create', async () => {
+    const { bus } = await createBusApp({ providers: [InvoiceLifecycle], bus: transport });
+
+    await bus.publish(new InvoiceRequested('o-1', 2));
+    await bus.publish(new InvoiceCancelled('o-1'));
+    await bus.publishAll([new InvoiceRequested('o-2'), new InvoiceCancelled('o-2')]);
+    await lifecycle.until((values) => values.includes('void o-1') && values.includes('void o-2'), 'both voids');
+
+    const of = (orderId: string) => lifecycle.values.filter((line) => line.includes(` ${orderId}`));
+    expect(of('o-1')).toEqual([
+      'create o-1 failed (attempt 1)',
+      'create o-1 failed (attempt 2)',
+      'create o-1',
+      'void o-1',
+    ]);
+    expect(of('o-2')).toEqual(['create o-2', 'void o-2']);
+  });
+});
+
 describe('partition lanes on BullMQ: boot checks', () => {
   it('lane names carry a Redis Cluster hash tag, and the manifest shows them', async () => {
     const logger = new MemoryLogger();
@@ -225,7 +283,7 @@ describe('partition lanes on BullMQ: boot checks', () => {
     );
     expect(refused).toBeInstanceOf(EventBusConfigError);
     expect((refused as Error).message).toContain(
-      'Handler "ledger.post" is configured with 8 lanes, but its 4 lanes in Redis still hold work',
+      'Lane group "ledger.post" is configured with 8 lanes, but its 4 lanes in Redis still hold work',
     );
     expect((refused as Error).message).toContain('Keep lanes: 4 until those lanes are drained');
 
@@ -249,6 +307,20 @@ describe('partition lanes on BullMQ: boot checks', () => {
       handle() {}
     }
     await expect(createBusApp({ providers: [Bad] })).rejects.toThrow(message);
+  });
+
+  it('handlers of one lane group must agree on lanes and retries, or the boot fails', async () => {
+    @Injectable()
+    class Disagreeing {
+      @OnEventAsync(InvoiceRequested, { id: 'a.create', group: 'shared', lanes: 4 })
+      create() {}
+
+      @OnEventAsync(InvoiceCancelled, { id: 'a.void', group: 'shared', lanes: 8 })
+      void() {}
+    }
+    await expect(createBusApp({ providers: [Disagreeing] })).rejects.toThrow(
+      'Handlers "a.create" and "a.void" share lane group "shared" but disagree (lanes=4 ',
+    );
   });
 
   it('partitionBy: false opts out (the parallel queue), a custom partitionBy overrides the key', async () => {

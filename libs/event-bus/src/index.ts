@@ -53,7 +53,7 @@ export type {
   ConsumerSpec,
   DeliveryOptions,
   EventTransport,
-  HandlerLanes,
+  LaneGroup,
   LaneSpec,
   ParkedKey,
   ReleaseMode,

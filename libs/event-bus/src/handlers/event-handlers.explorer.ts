@@ -90,6 +90,7 @@ export class EventHandlersExplorer {
         }
       }
     }
+    assertConsistentGroups(handlers);
     return handlers;
   }
 
@@ -133,8 +134,12 @@ export class EventHandlersExplorer {
         `${usage}: onExhausted must be 'dead-letter' or 'park', received ${String(onExhausted)}.`,
       );
     }
-    const laneQueues = Array.from({ length: lanes }, (_, lane) => laneQueueName(id, lane));
-    return { keyOf, lanes, onExhausted, laneQueues };
+    const group = options.group ?? id;
+    if (!HANDLER_ID.test(group) || /^\d+$/.test(group)) {
+      throw new EventBusConfigError(`${usage}: group ${JSON.stringify(group)} is invalid (same rules as handler ids).`);
+    }
+    const laneQueues = Array.from({ length: lanes }, (_, lane) => laneQueueName(group, lane));
+    return { keyOf, lanes, onExhausted, group, laneQueues };
   }
 
   private assertStaticScope(wrapper: InstanceWrapper, location: string): void {
@@ -212,5 +217,28 @@ export class EventHandlersExplorer {
       },
     };
     return handler;
+  }
+}
+
+/** Handlers sharing a lane group share its lanes and retry policy: they must agree on both. */
+function assertConsistentGroups(handlers: readonly HandlerDefinition[]): void {
+  const first = new Map<string, AsyncHandlerDefinition>();
+  for (const handler of handlers) {
+    if (handler.kind !== 'async' || !handler.partition) continue;
+    const leader = first.get(handler.partition.group);
+    if (!leader) {
+      first.set(handler.partition.group, handler);
+      continue;
+    }
+    const describe = (h: AsyncHandlerDefinition) =>
+      `lanes=${h.partition!.lanes} attempts=${h.delivery.attempts} backoff=${JSON.stringify(h.delivery.backoff)} ` +
+      `onExhausted=${h.partition!.onExhausted}`;
+    if (describe(leader) !== describe(handler)) {
+      throw new EventBusConfigError(
+        `Handlers "${leader.id}" and "${handler.id}" share lane group "${handler.partition.group}" but disagree ` +
+          `(${describe(leader)} vs ${describe(handler)}). A group's handlers share its lanes and retry in place ` +
+          `together: give them the same lanes, attempts, backoff and onExhausted.`,
+      );
+    }
   }
 }

@@ -28,6 +28,8 @@ export interface PartitionDefinition {
   readonly keyOf: (event: object) => string | undefined;
   readonly lanes: number;
   readonly onExhausted: ExhaustedPolicy;
+  /** The lane group (the handler's id unless it joined a named group); names the lanes. */
+  readonly group: string;
   /** Lane queue names, index = lane number. */
   readonly laneQueues: readonly string[];
 }

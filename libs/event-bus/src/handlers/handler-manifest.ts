@@ -20,7 +20,7 @@ export function formatHandlerManifest(registry: HandlerRegistry, transport: stri
         ...(handler.filter ? ['filtered'] : []),
         ...(handler.partition
           ? [
-              `lanes=${handler.partition.lanes} onExhausted=${handler.partition.onExhausted} (queues {${handler.id}.lane-0..${handler.partition.lanes - 1}})`,
+              `lanes=${handler.partition.lanes} onExhausted=${handler.partition.onExhausted}${handler.partition.group === handler.id ? '' : ` group=${handler.partition.group}`} (queues {${handler.partition.group}.lane-0..${handler.partition.lanes - 1}})`,
             ]
           : []),
       ];

@@ -47,6 +47,13 @@ export interface OnEventAsyncOptions<E extends object = object> {
   /** Number of lanes (queues with global concurrency 1) for keyed events. Default from the module (8). */
   readonly lanes?: number;
   /**
+   * Lane group: handlers with the same group share lanes, so events with the same key are handled one at a time in
+   * publish order across all of them (an order's cancel is never handled before its create, even by another
+   * handler). Members must agree on `lanes`, `attempts`, `backoff` and `onExhausted`. Default: the handler's id (its
+   * own lanes).
+   */
+  readonly group?: string;
+  /**
    * What happens to a key whose event exhausted its attempts: `'dead-letter'` (default) fails the job and the lane
    * moves on; `'park'` stops only that key (its later events are set aside, in order) until it is released.
    */

@@ -1,5 +1,5 @@
 import { EventDefinition } from '../events/bus-event.decorator';
-import { HandlerLanes } from '../transport/event-transport';
+import { LaneGroup } from '../transport/event-transport';
 import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -51,9 +51,20 @@ export class HandlerRegistry {
   }
 }
 
-/** The lanes of every partitioned handler among `handlers`. */
-export function handlerLanes(handlers: readonly AsyncHandlerDefinition[]): HandlerLanes[] {
-  return handlers.flatMap((handler) =>
-    handler.partition ? [{ handlerId: handler.id, laneQueues: handler.partition.laneQueues }] : [],
-  );
+/** A lane group: its lanes and the partitioned handlers that share them (one, unless they set a `group`). */
+export interface LaneGroupDefinition extends LaneGroup {
+  readonly members: readonly AsyncHandlerDefinition[];
+}
+
+/** The lane groups of `handlers`, each once, members in registry order. */
+export function laneGroups(handlers: readonly AsyncHandlerDefinition[]): LaneGroupDefinition[] {
+  const groups = new Map<string, { group: string; laneQueues: readonly string[]; members: AsyncHandlerDefinition[] }>();
+  for (const handler of handlers) {
+    const partition = handler.partition;
+    if (!partition) continue;
+    const group = groups.get(partition.group);
+    if (group) group.members.push(handler);
+    else groups.set(partition.group, { group: partition.group, laneQueues: partition.laneQueues, members: [handler] });
+  }
+  return [...groups.values()];
 }

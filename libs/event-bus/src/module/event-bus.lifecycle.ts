@@ -10,7 +10,9 @@ import {
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { formatHandlerManifest } from '../handlers/handler-manifest';
-import { handlerLanes } from '../handlers/handler-registry';
+import { InvalidJobError } from '../errors';
+import { AsyncHandlerDefinition } from '../handlers/handler-definition';
+import { laneGroups } from '../handlers/handler-registry';
 import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
 import { ResolvedEventBusOptions } from './event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
@@ -36,24 +38,40 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     if (this.options.logManifest) {
       this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role));
     }
-    await this.transport.prepareLanes(handlerLanes(registry.asyncHandlers));
+    await this.transport.prepareLanes(laneGroups(registry.asyncHandlers));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.role === 'publisher') return;
-    const consumers: ConsumerSpec[] = [];
-    for (const handler of this.explorer.getRegistry().asyncHandlers) {
-      const process: JobProcessor = (data, attempt) => this.invoker.invokeJob(handler, data, attempt);
-      consumers.push({ queue: handler.queue, handlerId: handler.id, concurrency: handler.concurrency, process });
-      const partition = handler.partition;
-      if (!partition) continue;
-      const { attempts, backoff } = handler.delivery;
-      const lane = { attempts, backoff, onExhausted: partition.onExhausted };
-      for (const queue of partition.laneQueues) {
-        consumers.push({ queue, handlerId: handler.id, concurrency: 1, process, lane });
-      }
+    const handlers = this.explorer.getRegistry().asyncHandlers;
+    const consumers: ConsumerSpec[] = handlers.map((handler) => ({
+      queue: handler.queue,
+      handlerId: handler.id,
+      concurrency: handler.concurrency,
+      process: (data, attempt) => this.invoker.invokeJob(handler, data, attempt),
+    }));
+    for (const { group, laneQueues, members } of laneGroups(handlers)) {
+      const { delivery, partition } = members[0]!;
+      const lane = { attempts: delivery.attempts, backoff: delivery.backoff, onExhausted: partition!.onExhausted };
+      const process = this.groupProcessor(group, members);
+      for (const queue of laneQueues) consumers.push({ queue, handlerId: group, concurrency: 1, process, lane });
     }
     await this.transport.startConsumers(consumers);
+  }
+
+  /** A lane's jobs belong to any handler of its group: route each to its handler. */
+  private groupProcessor(group: string, members: readonly AsyncHandlerDefinition[]): JobProcessor {
+    return (data, attempt) => {
+      const id = (data as { handler?: unknown } | null)?.handler;
+      const member = members.find((handler) => handler.id === id);
+      if (member) return this.invoker.invokeJob(member, data, attempt);
+      if (typeof id !== 'string' || members.length === 1) return this.invoker.invokeJob(members[0]!, data, attempt);
+      throw new InvalidJobError(
+        attempt.jobId,
+        `it is addressed to handler "${id}", which is not a member of lane group "${group}" in this process ` +
+          `(members: ${members.map((m) => m.id).join(', ')})`,
+      );
+    };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -62,14 +62,17 @@ export interface ConsumerSpec {
   readonly lane?: LaneSpec;
 }
 
-/** The lanes of one partitioned handler, for the boot-time checks. */
-export interface HandlerLanes {
-  readonly handlerId: string;
+/** The lanes of one lane group (a partitioned handler, or handlers sharing a `group`). */
+export interface LaneGroup {
+  readonly group: string;
   readonly laneQueues: readonly string[];
 }
 
 /** A key whose event exhausted its attempts under the `'park'` policy. */
 export interface ParkedKey {
+  /** The lane group (the handler id, unless handlers share a group). */
+  readonly group: string;
+  /** The handler whose event exhausted its attempts. */
   readonly handlerId: string;
   readonly queue: string;
   readonly key: string;
@@ -107,18 +110,18 @@ export interface EventTransport {
   /** Closes every connection the transport opened. */
   close(): Promise<void>;
   /**
-   * Called at every boot, before consumers start, with every partitioned handler: make each lane serve one job at a
-   * time across all processes, and refuse (throw) a lane count that differs from the one in use while jobs are in
+   * Called at every boot, before consumers start, with every lane group: make each lane serve one job at a time
+   * across all processes, and refuse (throw) a lane count that differs from the one in use while jobs are in
    * flight.
    */
-  prepareLanes(handlers: readonly HandlerLanes[]): Promise<void>;
-  /** Parked keys of the given handlers' lanes. */
-  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]>;
+  prepareLanes(groups: readonly LaneGroup[]): Promise<void>;
+  /** Parked keys of the given groups' lanes. */
+  listParked(groups: readonly LaneGroup[]): Promise<ParkedKey[]>;
   /**
    * Resumes a parked key: its dead event is retried (or skipped), then its set-aside events run, in order, before
    * any later event of the key. Resolves once the release is queued at the head of the lane.
    */
-  releaseParked(handlerId: string, queue: string, key: string, mode: ReleaseMode): Promise<void>;
+  releaseParked(group: string, queue: string, key: string, mode: ReleaseMode): Promise<void>;
 }
 
 /** Injection token of the bus's transport. */

@@ -6,7 +6,7 @@ import { EventBusConfigError, isUnrecoverableError } from '../../errors';
 import { partitionKeyOfJob as partitionKeyOf } from '../../events/event-envelope';
 import { laneQueueName } from '../../handlers/partition-lanes';
 import { backoffDelay } from '../backoff';
-import { ConsumerSpec, HandlerLanes, LaneSpec, ParkedKey, ReleaseMode } from '../event-transport';
+import { ConsumerSpec, LaneGroup, LaneSpec, ParkedKey, ReleaseMode } from '../event-transport';
 
 /** Data of the control job that releases a parked key, run at the head of its lane. */
 interface ReleaseControl {
@@ -25,6 +25,7 @@ interface SetAsideJob {
 /** Why a key was parked. */
 interface ParkInfo {
   readonly eventId: string;
+  readonly handlerId?: string;
   readonly jobId: string;
   readonly error: string;
   readonly parkedAt: string;
@@ -120,24 +121,25 @@ export class BullMqLanes {
    * At every boot: every lane serves one job at a time across all processes (reset if someone changed it), and the
    * lane count of a handler only changes while its old lanes are empty.
    */
-  async prepare(handlers: readonly HandlerLanes[]): Promise<void> {
-    for (const handler of handlers) {
-      await Promise.all(handler.laneQueues.map((name) => this.assertGlobalConcurrency(name)));
-      await this.checkLaneCount(handler);
+  async prepare(groups: readonly LaneGroup[]): Promise<void> {
+    for (const group of groups) {
+      await Promise.all(group.laneQueues.map((name) => this.assertGlobalConcurrency(name)));
+      await this.checkLaneCount(group);
     }
   }
 
-  async listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]> {
+  async listParked(groups: readonly LaneGroup[]): Promise<ParkedKey[]> {
     const client = this.host.client();
     const parked: ParkedKey[] = [];
-    for (const handler of handlers) {
-      for (const queue of handler.laneQueues) {
+    for (const { group, laneQueues } of groups) {
+      for (const queue of laneQueues) {
         const entries = await client.hgetall(this.key(queue, 'parked'));
         for (const [key, json] of Object.entries(entries)) {
           const info = JSON.parse(json) as ParkInfo;
           const setAside = await client.zcard(this.parkedKeys(queue, key)[1]);
           parked.push({
-            handlerId: handler.handlerId,
+            group,
+            handlerId: info.handlerId ?? group,
             queue,
             key,
             eventId: info.eventId,
@@ -204,9 +206,10 @@ export class BullMqLanes {
 
   private async park(queue: string, key: string, job: Job, error: unknown): Promise<void> {
     const [a, b, c, d] = this.parkedKeys(queue, key);
-    const data = job.data as { id?: unknown };
+    const data = job.data as { id?: unknown; handler?: unknown };
     const info: ParkInfo = {
       eventId: typeof data.id === 'string' ? data.id : '',
+      ...(typeof data.handler === 'string' ? { handlerId: data.handler } : {}),
       jobId: job.id!,
       error: describe(error),
       parkedAt: new Date().toISOString(),
@@ -227,15 +230,15 @@ export class BullMqLanes {
     await queue.setGlobalConcurrency(1);
   }
 
-  private async checkLaneCount({ handlerId, laneQueues }: HandlerLanes): Promise<void> {
+  private async checkLaneCount({ group, laneQueues }: LaneGroup): Promise<void> {
     const client = this.host.client();
-    const countKey = `${this.host.prefix()}:lanes:${handlerId}`;
+    const countKey = `${this.host.prefix()}:lanes:${group}`;
     const stored = Number(await client.get(countKey)) || undefined;
     if (stored === laneQueues.length) return;
     if (stored !== undefined) {
       const busy: string[] = [];
       for (let lane = 0; lane < stored; lane++) {
-        const name = laneQueueName(handlerId, lane);
+        const name = laneQueueName(group, lane);
         const counts = await this.host.queue(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
         const parked = await client.hlen(this.key(name, 'parked'));
@@ -243,14 +246,14 @@ export class BullMqLanes {
       }
       if (busy.length > 0) {
         throw new EventBusConfigError(
-          `Handler "${handlerId}" is configured with ${laneQueues.length} lanes, but its ${stored} lanes in Redis still ` +
+          `Lane group "${group}" is configured with ${laneQueues.length} lanes, but its ${stored} lanes in Redis still ` +
             `hold work (${busy.join('; ')}). Changing the lane count moves keys to other lanes, which would break ` +
             `per-key order for events in flight. Keep lanes: ${stored} until those lanes are drained (stop the ` +
             `publishers, let the workers finish, release or skip parked keys), then change it.`,
         );
       }
       this.logger.log(
-        `Handler "${handlerId}": lane count changed from ${stored} to ${laneQueues.length} (old lanes were empty).`,
+        `Lane group "${group}": lane count changed from ${stored} to ${laneQueues.length} (old lanes were empty).`,
       );
     }
     await client.set(countKey, String(laneQueues.length));

@@ -6,7 +6,7 @@ import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
   ConsumerSpec,
   EventTransport,
-  HandlerLanes,
+  LaneGroup,
   OutgoingJob,
   ParkedKey,
   ReleaseMode,
@@ -148,15 +148,15 @@ export class BullMqTransport implements EventTransport {
     return this.producer.client;
   }
 
-  prepareLanes(handlers: readonly HandlerLanes[]): Promise<void> {
-    return this.lanes.prepare(handlers);
+  prepareLanes(groups: readonly LaneGroup[]): Promise<void> {
+    return this.lanes.prepare(groups);
   }
 
-  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]> {
-    return this.lanes.listParked(handlers);
+  listParked(groups: readonly LaneGroup[]): Promise<ParkedKey[]> {
+    return this.lanes.listParked(groups);
   }
 
-  releaseParked(_handlerId: string, queue: string, key: string, mode: ReleaseMode): Promise<void> {
+  releaseParked(_group: string, queue: string, key: string, mode: ReleaseMode): Promise<void> {
     return this.lanes.release(queue, key, mode);
   }
 

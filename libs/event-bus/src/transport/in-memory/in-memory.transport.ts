@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { isUnrecoverableError } from '../../errors';
 import { partitionKeyOfJob as partitionKeyOf } from '../../events/event-envelope';
 import { backoffDelay } from '../backoff';
-import { ConsumerSpec, EventTransport, HandlerLanes, OutgoingJob, ParkedKey, ReleaseMode } from '../event-transport';
+import { ConsumerSpec, EventTransport, LaneGroup, OutgoingJob, ParkedKey, ReleaseMode } from '../event-transport';
 
 /** A job of the in-memory transport, as tests and tools can inspect it. */
 export interface InMemoryJob {
@@ -205,21 +205,31 @@ export class InMemoryTransport implements EventTransport {
     return Promise.resolve();
   }
 
-  listParked(handlers: readonly HandlerLanes[]): Promise<ParkedKey[]> {
+  listParked(groups: readonly LaneGroup[]): Promise<ParkedKey[]> {
     const parked: ParkedKey[] = [];
-    for (const { handlerId, laneQueues } of handlers) {
+    for (const { group, laneQueues } of groups) {
       for (const queue of laneQueues) {
         for (const [key, { parkedAt, error, jobs }] of this.state(queue).parked) {
           const dead = jobs[0]!.job;
-          const eventId = (dead.data as { id?: string }).id ?? '';
-          parked.push({ handlerId, queue, key, eventId, jobId: dead.id, error, parkedAt, setAside: jobs.length });
+          const { id: eventId = '', handler: handlerId = group } = dead.data as { id?: string; handler?: string };
+          parked.push({
+            group,
+            handlerId,
+            queue,
+            key,
+            eventId,
+            jobId: dead.id,
+            error,
+            parkedAt,
+            setAside: jobs.length,
+          });
         }
       }
     }
     return Promise.resolve(parked.sort((a, b) => a.parkedAt.getTime() - b.parkedAt.getTime()));
   }
 
-  releaseParked(_handlerId: string, queueName: string, key: string, mode: ReleaseMode): Promise<void> {
+  releaseParked(_group: string, queueName: string, key: string, mode: ReleaseMode): Promise<void> {
     const queue = this.state(queueName);
     const parked = queue.parked.get(key);
     if (parked) {
