@@ -43,7 +43,14 @@ export type { JsonValue, ValueType } from './codec/value-type';
 export { OnEvent } from './handlers/on-event.decorator';
 export type { EventHandlerMethod } from './handlers/on-event.decorator';
 export { OnEventAsync } from './handlers/on-event-async.decorator';
-export type { BackoffOptions, ExhaustedPolicy, OnEventAsyncOptions, OnEventOptions } from './handlers/handler-options';
+export { OnEventBroadcast } from './handlers/on-event-broadcast.decorator';
+export type {
+  BackoffOptions,
+  ExhaustedPolicy,
+  OnEventAsyncOptions,
+  OnEventBroadcastOptions,
+  OnEventOptions,
+} from './handlers/handler-options';
 export type { EventContext } from './dispatch/event-context';
 export { currentEventContext } from './dispatch/event-context';
 
