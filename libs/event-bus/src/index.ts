@@ -19,7 +19,7 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 
 // Publishing
 export { EventBus } from './event-bus';
-export type { PreparedEvent, PublishObserver, PublishOptions, PublishReceipt } from './event-bus';
+export type { PreparedEvent, PublishObserver, PublishedListener, PublishOptions, PublishReceipt } from './event-bus';
 
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
