@@ -6,6 +6,7 @@ export {
   EVENT_BUS_ASYNC_OPTIONS_TYPE,
 } from './module/event-bus.module-definition';
 export type {
+  BroadcastScope,
   EventBusModuleOptions,
   EventBusRole,
   EventJobDefaults,
@@ -20,6 +21,11 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 // Publishing
 export { EventBus } from './event-bus';
 export type { PreparedEvent, PublishObserver, PublishedListener, PublishOptions, PublishReceipt } from './event-bus';
+
+// Broadcast (every node, at most once)
+export { BroadcastFeed } from './broadcast/broadcast-feed';
+export type { BroadcastEvent } from './broadcast/broadcast-event';
+export type { BroadcastMessage } from './broadcast/broadcast-message';
 
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
