@@ -29,6 +29,7 @@ module.exports = {
   moduleNameMapper: {
     '^nestjs-durable-bus$': '<rootDir>/libs/event-bus/src',
     '^nestjs-durable-bus/testing$': '<rootDir>/libs/event-bus/testing',
+    '^nestjs-durable-bus/dashboard$': '<rootDir>/libs/event-bus/dashboard',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

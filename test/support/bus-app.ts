@@ -61,7 +61,13 @@ export async function createBusApp(options: BusAppOptions = {}): Promise<BusApp>
     providers: options.providers ?? [],
   }).compile();
   if (options.logger) moduleRef.useLogger(options.logger);
-  await moduleRef.init();
+  try {
+    await moduleRef.init();
+  } catch (error) {
+    // A boot refused in onModuleInit has already opened connections: close them, or jest never exits.
+    await moduleRef.close().catch(() => undefined);
+    throw error;
+  }
   const queues = new Map<string, Queue>();
   let closed = false;
   const busApp: BusApp = {

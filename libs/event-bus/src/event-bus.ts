@@ -45,6 +45,12 @@ export interface PreparedEvent {
  */
 export type PublishObserver = (prepared: PreparedEvent) => void;
 
+/**
+ * Sees every event once its publish succeeded: sync handlers done, async jobs stored. Called synchronously, before
+ * the publish's promise resolves; it must not throw (the broadcaster relays events from here).
+ */
+export type PublishedListener = (prepared: PreparedEvent) => void;
+
 /** Events already published keep their envelope, so publishing the same instance again maps to the same jobs. */
 const envelopes = new WeakMap<object, EventEnvelope>();
 
@@ -55,6 +61,7 @@ const envelopes = new WeakMap<object, EventEnvelope>();
 @Injectable()
 export class EventBus {
   private observers: readonly PublishObserver[] = [];
+  private publishedListeners: readonly PublishedListener[] = [];
 
   constructor(
     private readonly explorer: EventHandlersExplorer,
@@ -77,6 +84,7 @@ export class EventBus {
     const pending = this.runSyncHandlers(prepared);
     if (pending) await pending;
     if (prepared.jobs.length > 0) await this.transport.dispatch(prepared.jobs);
+    for (const listener of this.publishedListeners) listener(prepared);
     return receiptOf(prepared);
   }
 
@@ -94,6 +102,7 @@ export class EventBus {
     }
     const jobs = prepared.flatMap((item) => item.jobs);
     if (jobs.length > 0) await this.transport.dispatch(jobs);
+    for (const item of prepared) for (const listener of this.publishedListeners) listener(item);
     return prepared.map(receiptOf);
   }
 
@@ -102,6 +111,14 @@ export class EventBus {
     this.observers = [...this.observers, observer];
     return () => {
       this.observers = this.observers.filter((other) => other !== observer);
+    };
+  }
+
+  /** Registers a listener of successfully published events; returns the function that removes it. */
+  onPublished(listener: PublishedListener): () => void {
+    this.publishedListeners = [...this.publishedListeners, listener];
+    return () => {
+      this.publishedListeners = this.publishedListeners.filter((other) => other !== listener);
     };
   }
 

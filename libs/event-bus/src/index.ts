@@ -6,6 +6,7 @@ export {
   EVENT_BUS_ASYNC_OPTIONS_TYPE,
 } from './module/event-bus.module-definition';
 export type {
+  BroadcastScope,
   EventBusModuleOptions,
   EventBusRole,
   EventJobDefaults,
@@ -19,7 +20,12 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 
 // Publishing
 export { EventBus } from './event-bus';
-export type { PreparedEvent, PublishObserver, PublishOptions, PublishReceipt } from './event-bus';
+export type { PreparedEvent, PublishObserver, PublishedListener, PublishOptions, PublishReceipt } from './event-bus';
+
+// Broadcast (every node, at most once)
+export { BroadcastFeed } from './broadcast/broadcast-feed';
+export type { BroadcastEvent } from './broadcast/broadcast-event';
+export type { BroadcastMessage } from './broadcast/broadcast-message';
 
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
@@ -43,7 +49,14 @@ export type { JsonValue, ValueType } from './codec/value-type';
 export { OnEvent } from './handlers/on-event.decorator';
 export type { EventHandlerMethod } from './handlers/on-event.decorator';
 export { OnEventAsync } from './handlers/on-event-async.decorator';
-export type { BackoffOptions, ExhaustedPolicy, OnEventAsyncOptions, OnEventOptions } from './handlers/handler-options';
+export { OnEventBroadcast } from './handlers/on-event-broadcast.decorator';
+export type {
+  BackoffOptions,
+  ExhaustedPolicy,
+  OnEventAsyncOptions,
+  OnEventBroadcastOptions,
+  OnEventOptions,
+} from './handlers/handler-options';
 export type { EventContext } from './dispatch/event-context';
 export { currentEventContext } from './dispatch/event-context';
 

@@ -11,10 +11,11 @@ export interface EventContext {
   readonly causationId: string | undefined;
   readonly partitionKey: string | undefined;
   readonly handlerId: string;
-  readonly mode: 'sync' | 'async';
-  /** 1 on the first try, 2 on the first retry, and so on. Always 1 for sync handlers. */
+  /** `'broadcast'`: an `@OnEventBroadcast` handler, on every node, at most once. */
+  readonly mode: 'sync' | 'async' | 'broadcast';
+  /** 1 on the first try, 2 on the first retry, and so on. Always 1 for sync and broadcast handlers. */
   readonly attempt: number;
-  /** How many tries this delivery gets in all. 1 for sync handlers. */
+  /** How many tries this delivery gets in all. 1 for sync and broadcast handlers. */
   readonly maxAttempts: number;
 }
 

@@ -3,7 +3,11 @@ import { EventCodec } from '../codec/event-codec';
 import { InvalidJobError, SyncHandlerError } from '../errors';
 import { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope, EventJobData } from '../events/event-envelope';
-import { AsyncHandlerDefinition, SyncHandlerDefinition } from '../handlers/handler-definition';
+import {
+  AsyncHandlerDefinition,
+  BroadcastHandlerDefinition,
+  SyncHandlerDefinition,
+} from '../handlers/handler-definition';
 import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
 import { EVENT_CODEC } from '../module/tokens';
 import { contextOf, currentEventContext, EventContext } from './event-context';
@@ -49,6 +53,14 @@ export class HandlerInvoker {
     return this.run(handler, event, contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts));
   }
 
+  /**
+   * Runs a broadcast handler on a decoded event. Resolves with the handler's result, rejects with its error untouched
+   * (the caller logs it: broadcasts are never retried).
+   */
+  invokeBroadcast(handler: BroadcastHandlerDefinition, event: object, envelope: EventEnvelope): Promise<unknown> {
+    return this.run(handler, event, contextOf(envelope, handler.id, 'broadcast'));
+  }
+
   /** Turns job data back into the event, checking it belongs to this handler. */
   decodeJob(
     handler: AsyncHandlerDefinition,
@@ -91,7 +103,7 @@ export class HandlerInvoker {
   }
 
   private async run(
-    handler: SyncHandlerDefinition | AsyncHandlerDefinition,
+    handler: SyncHandlerDefinition | AsyncHandlerDefinition | BroadcastHandlerDefinition,
     event: object,
     context: EventContext,
   ): Promise<unknown> {

@@ -13,6 +13,7 @@ import {
 import { EventHandlersAccessor } from './event-handlers.accessor';
 import {
   AsyncHandlerDefinition,
+  BroadcastHandlerDefinition,
   HandlerDefinition,
   PartitionDefinition,
   SyncHandlerDefinition,
@@ -26,9 +27,12 @@ type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 const HANDLER_ID = /^[A-Za-z_][A-Za-z0-9_.@-]{0,199}$/;
 const MAX_PRIORITY = 2_097_152;
+const DECORATOR_OF = { sync: 'OnEvent', async: 'OnEventAsync', broadcast: 'OnEventBroadcast' } as const;
+
+type AnyHandlerDefinition = HandlerDefinition | BroadcastHandlerDefinition;
 
 /**
- * Finds the `@OnEvent`/`@OnEventAsync` methods of every provider once, at bootstrap, and builds the immutable
+ * Finds the `@OnEvent`/`@OnEventAsync`/`@OnEventBroadcast` methods of every provider once, at bootstrap, and builds the immutable
  * {@link HandlerRegistry}. Misuse (duplicate handler ids, handlers on request-scoped or transient providers, bad
  * options, event classes without `@BusEvent`) fails the boot with a message that says how to fix it.
  */
@@ -45,7 +49,15 @@ export class EventHandlersExplorer {
 
   /** The registry, discovered on first use (bootstrap, or an earlier `publish` from an `onModuleInit`). */
   getRegistry(): HandlerRegistry {
-    return (this.registry ??= new HandlerRegistry(this.explore()));
+    if (!this.registry) {
+      const found = this.explore();
+      const isBroadcast = (h: AnyHandlerDefinition): h is BroadcastHandlerDefinition => h.kind === 'broadcast';
+      this.registry = new HandlerRegistry(
+        found.filter((h): h is HandlerDefinition => !isBroadcast(h)),
+        found.filter(isBroadcast),
+      );
+    }
+    return this.registry;
   }
 
   /** Instances of every provider, for other discoveries (the event-emitter bridge). */
@@ -56,8 +68,8 @@ export class EventHandlersExplorer {
       .map((wrapper) => wrapper.instance as unknown);
   }
 
-  private explore(): HandlerDefinition[] {
-    const handlers: HandlerDefinition[] = [];
+  private explore(): AnyHandlerDefinition[] {
+    const handlers: AnyHandlerDefinition[] = [];
     const seenMethods = new Set<unknown>();
     const ids = new Map<string, string>();
     for (const wrapper of this.discovery.getProviders()) {
@@ -159,8 +171,8 @@ export class EventHandlersExplorer {
     location: string,
     instance: Record<string, unknown>,
     methodName: string,
-  ): HandlerDefinition {
-    const usage = `@${subscription.kind === 'sync' ? 'OnEvent' : 'OnEventAsync'} on ${location}`;
+  ): AnyHandlerDefinition {
+    const usage = `@${DECORATOR_OF[subscription.kind]} on ${location}`;
     const event = requireEventDefinition(subscription.event, usage);
     // One method subscribed to several events gets one handler (and queue) per event.
     const id = subscription.options.id ?? (sharedMethod ? `${location}@${event.name}` : location);
@@ -173,6 +185,10 @@ export class EventHandlersExplorer {
     const invoke = (payload: object, context: Parameters<HandlerDefinition['invoke']>[1]): unknown =>
       (instance[methodName] as (event: object, ctx: typeof context) => unknown)(payload, context);
     const base = { id, event, location, provider: instance, methodName, invoke };
+    if (subscription.kind === 'broadcast') {
+      const handler: BroadcastHandlerDefinition = { kind: 'broadcast', ...base };
+      return handler;
+    }
     if (subscription.kind === 'sync') {
       const order = subscription.options.order ?? 0;
       if (!Number.isFinite(order)) {
@@ -221,7 +237,7 @@ export class EventHandlersExplorer {
 }
 
 /** Handlers sharing a lane group share its lanes and retry policy: they must agree on both. */
-function assertConsistentGroups(handlers: readonly HandlerDefinition[]): void {
+function assertConsistentGroups(handlers: readonly AnyHandlerDefinition[]): void {
   const first = new Map<string, AsyncHandlerDefinition>();
   for (const handler of handlers) {
     if (handler.kind !== 'async' || !handler.partition) continue;

@@ -47,3 +47,11 @@ export interface AsyncHandlerDefinition extends HandlerDefinitionBase {
 }
 
 export type HandlerDefinition = SyncHandlerDefinition | AsyncHandlerDefinition;
+
+/**
+ * A discovered `@OnEventBroadcast` handler: runs on every node that has it, at most once per event, never retried.
+ * Kept apart from {@link HandlerDefinition} (sync and async handlers), which take part in `publish` and in jobs.
+ */
+export interface BroadcastHandlerDefinition extends HandlerDefinitionBase {
+  readonly kind: 'broadcast';
+}

@@ -1,6 +1,6 @@
 import { HandlerRegistry } from './handler-registry';
 
-/** One line per event, then one per handler: mode, id, queue, attempts, filter. Logged at boot. */
+/** One line per event, then one per handler: mode, id, queue, attempts, filter (broadcast handlers last). Logged at boot. */
 export function formatHandlerManifest(registry: HandlerRegistry, transport: string, role: string): string {
   const byEvent = new Map<string, string[]>();
   for (const handler of registry.handlers) {
@@ -27,7 +27,13 @@ export function formatHandlerManifest(registry: HandlerRegistry, transport: stri
       lines.push(`  async ${handler.id} ${extras.join(' ')}`);
     }
   }
-  const header = `Event handlers (transport=${transport}, role=${role}): ${registry.handlers.length} handler(s) on ${byEvent.size} event(s)`;
+  for (const handler of registry.broadcastHandlers) {
+    const lines = byEvent.get(handler.event.name) ?? [];
+    byEvent.set(handler.event.name, lines);
+    lines.push(`  broadcast ${handler.id} (every node, at most once)`);
+  }
+  const count = registry.handlers.length + registry.broadcastHandlers.length;
+  const header = `Event handlers (transport=${transport}, role=${role}): ${count} handler(s) on ${byEvent.size} event(s)`;
   const body = [...byEvent].map(([event, lines]) => {
     const definition = registry.event(event);
     return [`${event} v${definition?.version ?? 1} (${definition?.target.name ?? '?'})`, ...lines].join('\n');

@@ -17,6 +17,12 @@ export interface OnEventOptions {
   readonly order?: number;
 }
 
+/** Options of {@link OnEventBroadcast} (every node, at most once). */
+export interface OnEventBroadcastOptions {
+  /** Handler id, used in logs and the manifest. Default `ClassName.methodName`. */
+  readonly id?: string;
+}
+
 /** Options of {@link OnEventAsync} (durable, BullMQ-backed handlers). */
 export interface OnEventAsyncOptions<E extends object = object> {
   /**

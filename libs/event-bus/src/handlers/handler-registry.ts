@@ -1,6 +1,11 @@
 import { EventDefinition } from '../events/bus-event.decorator';
 import { LaneGroup } from '../transport/event-transport';
-import { AsyncHandlerDefinition, HandlerDefinition, SyncHandlerDefinition } from './handler-definition';
+import {
+  AsyncHandlerDefinition,
+  BroadcastHandlerDefinition,
+  HandlerDefinition,
+  SyncHandlerDefinition,
+} from './handler-definition';
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -10,9 +15,21 @@ export class HandlerRegistry {
   private readonly asyncByEvent = new Map<string, readonly AsyncHandlerDefinition[]>();
   private readonly asyncById = new Map<string, AsyncHandlerDefinition>();
   private readonly eventsByName = new Map<string, EventDefinition>();
+  private readonly broadcastByEvent = new Map<string, readonly BroadcastHandlerDefinition[]>();
 
-  /** `handlers` in discovery order; sync handlers are sorted by `order`, ties kept in discovery order. */
-  constructor(readonly handlers: readonly HandlerDefinition[]) {
+  /**
+   * `handlers` in discovery order; sync handlers are sorted by `order`, ties kept in discovery order.
+   * `broadcastHandlers` (every node, at most once) are kept apart: they take no part in `publish` or in jobs.
+   */
+  constructor(
+    readonly handlers: readonly HandlerDefinition[],
+    readonly broadcastHandlers: readonly BroadcastHandlerDefinition[] = NONE,
+  ) {
+    for (const handler of broadcastHandlers) {
+      this.eventsByName.set(handler.event.name, handler.event);
+      const list = this.broadcastByEvent.get(handler.event.name) ?? [];
+      this.broadcastByEvent.set(handler.event.name, [...list, handler]);
+    }
     for (const handler of handlers) {
       this.eventsByName.set(handler.event.name, handler.event);
       if (handler.kind === 'sync') {
@@ -35,6 +52,11 @@ export class HandlerRegistry {
 
   asyncHandlersOf(eventName: string): readonly AsyncHandlerDefinition[] {
     return this.asyncByEvent.get(eventName) ?? NONE;
+  }
+
+  /** The `@OnEventBroadcast` handlers of an event, in discovery order. */
+  broadcastHandlersOf(eventName: string): readonly BroadcastHandlerDefinition[] {
+    return this.broadcastByEvent.get(eventName) ?? NONE;
   }
 
   asyncHandler(id: string): AsyncHandlerDefinition | undefined {

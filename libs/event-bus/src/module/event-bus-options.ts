@@ -4,6 +4,12 @@ import { ValueType } from '../codec/value-type';
 import { EventTransport } from '../transport/event-transport';
 import { BackoffOptions } from '../handlers/handler-options';
 
+/**
+ * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
+ * published event (for a `BroadcastFeed` of everything, at one extra Redis write per publish).
+ */
+export type BroadcastScope = 'handled' | 'all';
+
 /** Which side of the bus a process takes on. `publish` works in every role (handlers publish follow-ups). */
 export type EventBusRole = 'publisher' | 'consumer' | 'both';
 
@@ -71,6 +77,11 @@ export interface EventBusModuleOptions {
   readonly eventEmitterBridge?: boolean;
   /** Log the handler manifest at boot. Default true. */
   readonly logManifest?: boolean;
+  /**
+   * Which published events are broadcast to every node (`@OnEventBroadcast` handlers and `BroadcastFeed`):
+   * `'handled'` (default) those with a broadcast handler in this app, `'all'` every event.
+   */
+  readonly broadcast?: BroadcastScope;
   readonly worker?: EventWorkerOptions;
 }
 
@@ -85,6 +96,7 @@ export class EventBusModuleDefaults {
   readonly valueTypes: readonly ValueType[] = [];
   readonly eventEmitterBridge: boolean = true;
   readonly logManifest: boolean = true;
+  readonly broadcast: BroadcastScope = 'handled';
   readonly worker: EventWorkerOptions = {};
   readonly defaultJobOptions: Required<EventJobDefaults> = {
     attempts: 5,

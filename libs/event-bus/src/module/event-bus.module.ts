@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
+import { BroadcastFeed } from '../broadcast/broadcast-feed';
+import { Broadcaster } from '../broadcast/broadcaster';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
@@ -49,10 +51,13 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     EventBus,
     EventBusLifecycle,
     ParkedKeys,
+    BroadcastFeed,
+    Broadcaster,
   ],
   exports: [
     EventBus,
     ParkedKeys,
+    BroadcastFeed,
     EVENT_TRANSPORT,
     EVENT_CODEC,
     RESOLVED_EVENT_BUS_OPTIONS,

@@ -32,6 +32,9 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   if (!['publisher', 'consumer', 'both'].includes(resolved.role)) {
     fail('role', resolved.role, `'publisher', 'consumer' or 'both'`);
   }
+  if (resolved.broadcast !== 'handled' && resolved.broadcast !== 'all') {
+    fail('broadcast', resolved.broadcast, `'handled' or 'all'`);
+  }
   assertPositiveInteger('concurrency', resolved.concurrency);
   assertLaneCount('lanes', resolved.lanes);
   assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);

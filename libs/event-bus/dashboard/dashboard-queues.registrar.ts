@@ -1,0 +1,76 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { EventHandlersExplorer } from '../src/handlers/event-handlers.explorer';
+import { AsyncHandlerDefinition } from '../src/handlers/handler-definition';
+import { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import { EVENT_TRANSPORT, EventTransport } from '../src/transport/event-transport';
+import { LaneQueueAdapter } from './lane-queue.adapter';
+
+/** Job data as the bus writes it, as far as the board's job names need. */
+interface JobLike {
+  readonly name?: unknown;
+  readonly data?: { readonly handler?: unknown };
+}
+
+/**
+ * Registers every queue of the bus on the board at bootstrap: each async handler's queue and each lane of a
+ * partitioned handler, named so the handler and the lane are obvious, with jobs named `<event> → <handler>`.
+ */
+@Injectable()
+export class DashboardQueuesRegistrar implements OnApplicationBootstrap {
+  private readonly logger = new Logger('EventBusDashboard');
+
+  constructor(
+    @InjectBullBoard() private readonly board: BullBoardInstance,
+    private readonly explorer: EventHandlersExplorer,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!(this.transport instanceof BullMqTransport)) {
+      this.logger.warn(
+        `The dashboard shows BullMQ queues, but this bus uses the ${this.transport.name} transport: it stays empty.`,
+      );
+      return;
+    }
+    const transport = this.transport;
+    let count = 0;
+    for (const handler of this.explorer.getRegistry().asyncHandlers) {
+      const parallel = new BullMQAdapter(transport.queue(handler.queue), {
+        displayName: handler.id,
+        description: describe(handler, handler.partition ? 'events without a partition key' : undefined),
+      });
+      this.add(parallel);
+      count++;
+      const partition = handler.partition;
+      if (!partition) continue;
+      partition.laneQueues.forEach((queue, lane) => {
+        const adapter = new LaneQueueAdapter(transport.queue(queue), {
+          displayName: `${handler.id} · lane ${lane + 1}/${partition.lanes}`,
+          description: describe(
+            handler,
+            `partition lane ${lane}: one job at a time, in publish order per key; concurrency and rate limit are ` +
+              `managed by the bus; failed jobs are released through ParkedKeys, not retried here`,
+          ),
+          allowRetries: false,
+        });
+        this.add(adapter);
+        count++;
+      });
+    }
+    this.logger.log(`Dashboard: ${count} queue(s) registered`);
+  }
+
+  private add(adapter: BullMQAdapter): void {
+    adapter.setFormatter('name', (job: JobLike) =>
+      typeof job.data?.handler === 'string' ? `${String(job.name)} → ${job.data.handler}` : String(job.name),
+    );
+    this.board.addQueue(adapter);
+  }
+}
+
+function describe(handler: AsyncHandlerDefinition, detail: string | undefined): string {
+  const base = `${handler.event.name} v${handler.event.version} → ${handler.location}`;
+  return detail ? `${base} (${detail})` : base;
+}

@@ -1,0 +1,1 @@
+export { LaneSettingLockedError } from './lane-setting-locked.error';

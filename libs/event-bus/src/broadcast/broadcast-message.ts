@@ -1,0 +1,29 @@
+import { EventCodec } from '../codec/event-codec';
+import type { PreparedEvent } from '../event-bus';
+import { EventJobData } from '../events/event-envelope';
+
+/**
+ * An event as it travels to every node: the envelope and the encoded payload, like a job's data without a handler.
+ * Plain JSON, so any node (and any tool watching the relay) can read it.
+ */
+export type BroadcastMessage = Omit<EventJobData, 'handler'>;
+
+/** The message of a published event; reuses the payload its jobs already encoded, else encodes it. */
+export function toBroadcastMessage(prepared: PreparedEvent, codec: EventCodec): BroadcastMessage {
+  const { envelope, event, jobs } = prepared;
+  const encoded = jobs[0]?.data;
+  const payload = encoded
+    ? { json: encoded.payload, ...(encoded.types ? { meta: encoded.types } : {}) }
+    : codec.encode(envelope.name, event);
+  return {
+    event: envelope.name,
+    version: envelope.version,
+    id: envelope.id,
+    occurredAt: envelope.occurredAt.toISOString(),
+    correlationId: envelope.correlationId,
+    causationId: envelope.causationId ?? null,
+    partitionKey: envelope.partitionKey ?? null,
+    payload: payload.json,
+    ...(payload.meta ? { types: payload.meta } : {}),
+  };
+}
