@@ -29,6 +29,8 @@ module.exports = {
   moduleNameMapper: {
     '^nestjs-durable-bus$': '<rootDir>/libs/event-bus/src',
     '^nestjs-durable-bus/testing$': '<rootDir>/libs/event-bus/testing',
+    '^nestjs-durable-bus/typeorm$': '<rootDir>/libs/event-bus/typeorm',
+    '^nestjs-durable-bus/drizzle$': '<rootDir>/libs/event-bus/drizzle',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

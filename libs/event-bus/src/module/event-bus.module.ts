@@ -4,6 +4,7 @@ import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
+import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
@@ -49,10 +50,12 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     EventBus,
     EventBusLifecycle,
     ParkedKeys,
+    EventBusOutbox,
   ],
   exports: [
     EventBus,
     ParkedKeys,
+    EventBusOutbox,
     EVENT_TRANSPORT,
     EVENT_CODEC,
     RESOLVED_EVENT_BUS_OPTIONS,
