@@ -65,7 +65,7 @@ export class Db {
 
   async query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
     const tx: unknown = this.host.tx;
-    if (this.orm === 'typeorm') return (await (tx as DataSource['manager']).query(text, params)) as T[];
+    if (this.orm === 'typeorm') return (tx as DataSource['manager']).query<T[]>(text, params);
     const result = await (tx as NodePgDatabase).execute(withParams(text, params));
     return result.rows as T[];
   }

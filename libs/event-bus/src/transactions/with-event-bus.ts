@@ -23,7 +23,7 @@ export interface TransactionalAdapterOptionsLike<TTx, TOptions> {
  * returns {@link TransactionalAdapterOptionsLike}.
  */
 export interface TransactionalAdapterLike {
-  optionsFactory(connection: never, extraProviders: never): object;
+  optionsFactory: (connection: never, extraProviders: never) => object;
 }
 
 /**
