@@ -85,7 +85,7 @@ export class PostgresOutboxStore implements OutboxStore {
       try {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.table]);
         const { rows } = await client.query(
-          `SELECT id::text AS id, queue, job_id, name, data, options, ordered, created_at FROM ${this.table}
+          `SELECT id::text AS row_id, queue, job_id, name, data, options, ordered, created_at FROM ${this.table}
            WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
           [limit],
         );
@@ -163,7 +163,7 @@ export class PostgresOutboxStore implements OutboxStore {
 
 function toOutboxRow(row: Record<string, unknown>): OutboxRow {
   return {
-    id: row.id as string,
+    id: row.row_id as string,
     createdAt: row.created_at as Date,
     job: {
       queue: row.queue as string,
