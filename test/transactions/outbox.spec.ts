@@ -78,6 +78,8 @@ test('inside the transaction the envelope is an outbox row; after commit the rel
     return published;
   });
   await applied.count(1);
+  // The job can be handled before the relay's transaction marks its row: wait for that transaction.
+  expect(await app.outbox.relay!.drain()).toBe(0);
   const rows = await query<{ job_id: string; relayed_at: Date | null }>(
     url,
     'SELECT job_id, relayed_at FROM durable_bus_outbox',
@@ -106,6 +108,7 @@ test('a relay in another process is woken by the commit notification (LISTEN/NOT
   expect(publisher.outbox.relay).toBeUndefined();
   await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 1)));
   await applied.count(1, 5_000);
+  expect(await relaying.outbox.relay!.drain()).toBe(0);
   expect(relaying.outbox.relay!.stats().relayed).toBe(1);
 });
 
