@@ -40,7 +40,7 @@ async function placeOrder(db: Db, bus: TransactionalApp['bus'], orderId: string,
   return db.transaction(async () => {
     const receipt = await bus.publish(new OrderPlaced(orderId));
     await db.query('INSERT INTO orders (id) VALUES ($1)', [orderId]);
-    await db.query('SELECT pg_sleep(0.005)');
+    await db.query('SELECT pg_sleep(0.05)'); // long enough for a job written at publish to be handled before the commit
     if (fail) throw new Error(`order ${orderId} refused`);
     return receipt;
   });
