@@ -30,6 +30,8 @@ module.exports = {
     '^nestjs-durable-bus$': '<rootDir>/libs/event-bus/src',
     '^nestjs-durable-bus/testing$': '<rootDir>/libs/event-bus/testing',
     '^nestjs-durable-bus/dashboard$': '<rootDir>/libs/event-bus/dashboard',
+    '^nestjs-durable-bus/typeorm$': '<rootDir>/libs/event-bus/typeorm',
+    '^nestjs-durable-bus/drizzle$': '<rootDir>/libs/event-bus/drizzle',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

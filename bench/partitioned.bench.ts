@@ -28,7 +28,7 @@ function startWorker(mode: Mode, redisUrl: string, prefix: string): Promise<Chil
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`partition worker exited early (${code})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve(child);
     });
   });

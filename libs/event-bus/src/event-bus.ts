@@ -11,6 +11,8 @@ import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from './handlers/handler-definition';
 import { laneOf } from './handlers/partition-lanes';
 import { EVENT_CODEC } from './module/tokens';
+import { EventBusOutbox } from './outbox/event-bus-outbox';
+import { currentTransactionScope, TransactionScope } from './transactions/transaction-scope';
 import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from './transport/event-transport';
 
 /** Options of one `publish`/`publishAll` call. */
@@ -69,12 +71,17 @@ export class EventBus {
     private readonly bridge: EventEmitterBridge,
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+    private readonly outbox: EventBusOutbox,
   ) {}
 
   /**
    * Publishes one event. Resolves once the sync handlers succeeded and the async jobs are stored. Rejects with an
    * `EventEncodingError` (nothing written, no handler ran) when the payload cannot be encoded, and with a
    * `SyncHandlerError` when a sync handler throws (later sync handlers skipped, nothing async dispatched).
+   *
+   * Inside a transaction (a `withEventBus`-wrapped `@nestjs-cls/transactional` adapter opened it), the sync handlers
+   * run in that transaction and the async jobs are stored in the outbox through it (outbox on) or written after it
+   * commits (outbox off); a rollback drops them.
    */
   async publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
     // publishAll([event]) step for step, without its arrays and its extra await: most publishes are of one event,
@@ -83,8 +90,8 @@ export class EventBus {
     for (const observer of this.observers) observer(prepared);
     const pending = this.runSyncHandlers(prepared);
     if (pending) await pending;
-    if (prepared.jobs.length > 0) await this.transport.dispatch(prepared.jobs);
-    for (const listener of this.publishedListeners) listener(prepared);
+    if (prepared.jobs.length > 0) await this.dispatch(prepared.jobs);
+    this.notifyPublished([prepared]);
     return receiptOf(prepared);
   }
 
@@ -101,8 +108,8 @@ export class EventBus {
       if (pending) await pending;
     }
     const jobs = prepared.flatMap((item) => item.jobs);
-    if (jobs.length > 0) await this.transport.dispatch(jobs);
-    for (const item of prepared) for (const listener of this.publishedListeners) listener(item);
+    if (jobs.length > 0) await this.dispatch(jobs);
+    this.notifyPublished(prepared);
     return prepared.map(receiptOf);
   }
 
@@ -120,6 +127,35 @@ export class EventBus {
     return () => {
       this.publishedListeners = this.publishedListeners.filter((other) => other !== listener);
     };
+  }
+
+  /**
+   * Tells the published-listeners (broadcast) about events whose publish succeeded: now, or, inside a transaction,
+   * once it commits (nothing when it rolls back), so no node hears of an event that never happened.
+   */
+  private notifyPublished(prepared: readonly PreparedEvent[]): void {
+    if (this.publishedListeners.length === 0) return;
+    const notify = () => {
+      for (const item of prepared) for (const listener of this.publishedListeners) listener(item);
+    };
+    const scope = currentTransactionScope();
+    if (scope) scope.afterCommit(notify);
+    else notify();
+  }
+
+  /**
+   * Writes the jobs now, or, inside a transaction opened by a `withEventBus` adapter, stores them in the outbox
+   * through that transaction (outbox on) or keeps them until it commits (outbox off).
+   */
+  private dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
+    const scope = currentTransactionScope();
+    if (!scope) return this.transport.dispatch(jobs);
+    return this.dispatchInTransaction(scope, jobs);
+  }
+
+  private async dispatchInTransaction(scope: TransactionScope, jobs: readonly OutgoingJob[]): Promise<void> {
+    if (this.outbox.enabled) return this.outbox.insert(scope, jobs);
+    scope.defer(this.transport, jobs);
   }
 
   private prepare(event: object, options: PublishOptions): PreparedEvent {

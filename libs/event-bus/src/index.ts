@@ -27,6 +27,20 @@ export { BroadcastFeed } from './broadcast/broadcast-feed';
 export type { BroadcastEvent } from './broadcast/broadcast-event';
 export type { BroadcastMessage } from './broadcast/broadcast-message';
 
+// Transactions and the outbox (the ORM-specific stores are in nestjs-durable-bus/typeorm and /drizzle)
+export { withEventBus } from './transactions/with-event-bus';
+export type { TransactionalAdapterLike, TransactionalAdapterOptionsLike } from './transactions/with-event-bus';
+export { currentTransactionScope, TransactionScope } from './transactions/transaction-scope';
+export { EventBusOutbox } from './outbox/event-bus-outbox';
+export { OutboxRelay } from './outbox/outbox-relay';
+export type { OutboxRelayStats } from './outbox/outbox-relay';
+export { OutboxDefaults } from './outbox/outbox-options';
+export type { OutboxOptions, ResolvedOutboxOptions } from './outbox/outbox-options';
+export type { ClaimedBatch, OutboxRow, OutboxStore } from './outbox/outbox-store';
+export { PostgresOutboxStore } from './outbox/postgres-outbox-store';
+export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './outbox/postgres-outbox-store';
+export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './outbox/outbox-schema';
+
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
 export { laneOf, laneQueueName } from './handlers/partition-lanes';

@@ -54,18 +54,26 @@ export class EventEmitterBridge {
   }
 
   private findEmitter(): AsyncEmitter | null {
-    const emitter = this.explorer
-      .providerInstances()
-      .find(
-        (instance): instance is AsyncEmitter =>
-          typeof instance === 'object' &&
-          instance !== null &&
-          typeof (instance as Partial<AsyncEmitter>).emitAsync === 'function' &&
-          typeof (instance as Partial<AsyncEmitter>).listenerCount === 'function' &&
-          typeof (instance as { onAny?: unknown }).onAny === 'function',
-      );
+    const emitter = this.explorer.providerInstances().find(isAsyncEmitter);
     if (emitter)
       new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
     return emitter ?? null;
+  }
+}
+
+/**
+ * Whether a provider instance is an EventEmitter2. Reading a property of some providers throws (nestjs-cls proxy
+ * providers outside a CLS context, for one): those are not emitters.
+ */
+function isAsyncEmitter(instance: unknown): instance is AsyncEmitter {
+  if (typeof instance !== 'object' || instance === null) return false;
+  try {
+    return (
+      typeof (instance as Partial<AsyncEmitter>).emitAsync === 'function' &&
+      typeof (instance as Partial<AsyncEmitter>).listenerCount === 'function' &&
+      typeof (instance as { onAny?: unknown }).onAny === 'function'
+    );
+  } catch {
+    return false;
   }
 }

@@ -4,3 +4,4 @@ export * from './event-encoding.error';
 export * from './invalid-job.error';
 export * from './sync-handler.error';
 export * from './unrecoverable-event.error';
+export * from './after-commit-dispatch.error';

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { ValueType } from '../codec/value-type';
 import { EventTransport } from '../transport/event-transport';
 import { BackoffOptions } from '../handlers/handler-options';
+import type { OutboxOptions, ResolvedOutboxOptions } from '../outbox/outbox-options';
 
 /**
  * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
@@ -83,6 +84,12 @@ export interface EventBusModuleOptions {
    */
   readonly broadcast?: BroadcastScope;
   readonly worker?: EventWorkerOptions;
+  /**
+   * The transactional outbox: jobs of publishes made inside a transaction are inserted into an outbox table in that
+   * transaction, and a relay moves them to the transport after the commit. Needs the transactional adapter wrapped
+   * in `withEventBus`. Off by default (jobs of a transaction are then written right after its commit).
+   */
+  readonly outbox?: OutboxOptions;
 }
 
 /** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
@@ -107,7 +114,11 @@ export class EventBusModuleDefaults {
 }
 
 /** Options after defaults were applied and values checked. */
-export type ResolvedEventBusOptions = Omit<Required<EventBusModuleOptions>, 'connection' | 'defaultJobOptions'> & {
+export type ResolvedEventBusOptions = Omit<
+  Required<EventBusModuleOptions>,
+  'connection' | 'defaultJobOptions' | 'outbox'
+> & {
   readonly connection: EventBusModuleOptions['connection'];
   readonly defaultJobOptions: Required<EventJobDefaults>;
+  readonly outbox: ResolvedOutboxOptions | undefined;
 };

@@ -13,14 +13,16 @@ import { formatHandlerManifest } from '../handlers/handler-manifest';
 import { InvalidJobError } from '../errors';
 import { AsyncHandlerDefinition } from '../handlers/handler-definition';
 import { laneGroups } from '../handlers/handler-registry';
+import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
 import { ResolvedEventBusOptions } from './event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
 
 /**
  * Owns the bus's moving parts across the app's life: discovers handlers and logs the manifest at init, starts one
- * consumer per async handler at bootstrap (consuming roles), stops taking jobs first thing on shutdown (waiting for
- * running handlers up to `shutdownTimeout`), and closes connections last.
+ * consumer per async handler at bootstrap (consuming roles) and the outbox relay (when configured), stops the relay
+ * and then taking jobs first thing on shutdown (waiting for running handlers up to `shutdownTimeout`), and closes
+ * connections last.
  */
 @Injectable()
 export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
@@ -31,6 +33,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     private readonly invoker: HandlerInvoker,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly outbox: EventBusOutbox,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -42,6 +45,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.outbox.relay?.start();
     if (this.options.role === 'publisher') return;
     const handlers = this.explorer.getRegistry().asyncHandlers;
     const consumers: ConsumerSpec[] = handlers.map((handler) => ({
@@ -75,6 +79,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.outbox.relay?.stop();
     if (this.options.role !== 'publisher') {
       this.logger.log(
         `Stopping consumers: no new jobs; waiting up to ${this.options.shutdownTimeout} ms for running handlers`,

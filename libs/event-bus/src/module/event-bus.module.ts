@@ -6,6 +6,7 @@ import { Broadcaster } from '../broadcast/broadcaster';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
+import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
@@ -53,11 +54,13 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     ParkedKeys,
     BroadcastFeed,
     Broadcaster,
+    EventBusOutbox,
   ],
   exports: [
     EventBus,
     ParkedKeys,
     BroadcastFeed,
+    EventBusOutbox,
     EVENT_TRANSPORT,
     EVENT_CODEC,
     RESOLVED_EVENT_BUS_OPTIONS,

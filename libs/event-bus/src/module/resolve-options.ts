@@ -1,5 +1,6 @@
 import { EventBusConfigError } from '../errors';
 import { BackoffOptions } from '../handlers/handler-options';
+import { OutboxDefaults } from '../outbox/outbox-options';
 import { EventBusModuleDefaults, EventBusModuleOptions, ResolvedEventBusOptions } from './event-bus-options';
 
 /**
@@ -14,6 +15,9 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     connection: options.connection,
     worker: { ...defaults.worker, ...options.worker },
     defaultJobOptions: { ...defaults.defaultJobOptions, ...stripUndefined(options.defaultJobOptions ?? {}) },
+    outbox: options.outbox
+      ? { ...OutboxDefaults, ...stripUndefined(options.outbox), store: options.outbox.store }
+      : undefined,
   };
   const transport = resolved.transport;
   if (transport !== 'bullmq' && transport !== 'in-memory' && typeof transport !== 'object') {
@@ -40,6 +44,17 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
+  const outbox = resolved.outbox;
+  if (outbox) {
+    const store = outbox.store as unknown;
+    if (store === null || typeof store !== 'object' || typeof (store as { claim?: unknown }).claim !== 'function') {
+      fail('outbox.store', store, 'an OutboxStore (e.g. new TypeOrmOutboxStore(dataSource))');
+    }
+    assertPositiveInteger('outbox.batchSize', outbox.batchSize);
+    assertPositiveInteger('outbox.pollInterval', outbox.pollInterval);
+    assertNonNegativeInteger('outbox.retention', outbox.retention);
+    assertPositiveInteger('outbox.pruneInterval', outbox.pruneInterval);
+  }
   return resolved;
 }
 

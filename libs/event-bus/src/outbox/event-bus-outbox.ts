@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ResolvedEventBusOptions } from '../module/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from '../transport/event-transport';
+import { TransactionScope } from '../transactions/transaction-scope';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxStore } from './outbox-store';
+
+/**
+ * The bus's outbox, when the `outbox` option is set: where `publish` puts the jobs of a publish made inside a
+ * transaction, and this process's relay (when `outbox.relay` is not false). Inject it to read the relay's stats or
+ * to drain it in scripts.
+ */
+@Injectable()
+export class EventBusOutbox {
+  /** The store, `undefined` when the outbox is off. */
+  readonly store: OutboxStore | undefined;
+  /** This process's relay, `undefined` when the outbox is off or `outbox.relay` is false. */
+  readonly relay: OutboxRelay | undefined;
+
+  constructor(
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) transport: EventTransport,
+  ) {
+    const outbox = options.outbox;
+    this.store = outbox?.store;
+    this.relay = outbox?.relay ? new OutboxRelay(outbox.store, transport, outbox) : undefined;
+  }
+
+  /** True when the `outbox` option is set. */
+  get enabled(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** Inserts the jobs through the scope's transaction; the commit wakes this process's relay at once. */
+  async insert(scope: TransactionScope, jobs: readonly OutgoingJob[]): Promise<void> {
+    await this.store!.insert(scope.transaction, jobs);
+    const relay = this.relay;
+    if (relay) scope.afterCommit(() => relay.wake());
+  }
+}

@@ -1,0 +1,47 @@
+import { OutgoingJob } from '../transport/event-transport';
+
+/** A job stored in the outbox, as the relay reads it back. */
+export interface OutboxRow {
+  /** The row's id: increasing in insert order (a sequence), as a string (bigint). */
+  readonly id: string;
+  readonly job: OutgoingJob;
+  /** When the row was inserted (database clock). */
+  readonly createdAt: Date;
+}
+
+/** What one {@link OutboxStore.claim} relayed. */
+export interface ClaimedBatch {
+  readonly rows: readonly OutboxRow[];
+  /** When the rows were marked relayed (database clock, like `createdAt`). */
+  readonly relayedAt: Date;
+}
+
+/**
+ * Where the outbox lives. The core needs only this; the library ships one for PostgreSQL per ORM
+ * (`nestjs-durable-bus/typeorm`, `nestjs-durable-bus/drizzle`), and another database is one more implementation.
+ */
+export interface OutboxStore {
+  /** Names the store in logs. */
+  readonly name: string;
+  /**
+   * Inserts the jobs, in order, through `transaction` (the ORM's transaction object, as the transactional adapter
+   * opened it), and makes the commit wake the relays (PostgreSQL: a `pg_notify` in the same transaction).
+   */
+  insert(transaction: unknown, jobs: readonly OutgoingJob[]): Promise<void>;
+  /**
+   * In a transaction of its own: takes up to `limit` pending rows, oldest first, locked so that no other relay takes
+   * them (and so that relays take turns, keeping the order), calls `relay` with them, and, if it resolves, marks
+   * them relayed and commits. If `relay` rejects, rolls back: the rows stay pending. Resolves with what it relayed
+   * (no rows when none were pending).
+   */
+  claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch>;
+  /** Deletes rows relayed more than `retentionMs` ago; resolves with how many. */
+  prune(retentionMs: number): Promise<number>;
+  /** Rows not relayed yet. */
+  pending(): Promise<number>;
+  /**
+   * Calls `onCommit` whenever a transaction that inserted rows commits (PostgreSQL: LISTEN). Resolves with the
+   * function that stops listening. Best effort: the relay also polls.
+   */
+  listen(onCommit: () => void): Promise<() => Promise<void>>;
+}

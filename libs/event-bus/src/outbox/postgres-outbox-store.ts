@@ -1,0 +1,177 @@
+import { OutgoingJob } from '../transport/event-transport';
+import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
+import { ClaimedBatch, OutboxRow, OutboxStore } from './outbox-store';
+
+/** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
+export interface PgClientLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  release(destroy?: boolean | Error): void;
+}
+
+/** A node-postgres `Pool` (what TypeORM's Postgres driver and Drizzle's node-postgres driver hold). */
+export interface PgPoolLike {
+  connect(): Promise<PgClientLike>;
+}
+
+/** Options of the PostgreSQL outbox stores. */
+export interface PostgresOutboxOptions {
+  /** The outbox table, optionally schema-qualified. Default `durable_bus_outbox`. */
+  readonly table?: string;
+}
+
+/** Runs one parameterized statement ($1, $2, …) through the ORM's transaction object and returns its rows. */
+export type TransactionQuery = (transaction: unknown, text: string, params: readonly string[]) => Promise<unknown>;
+
+/**
+ * The PostgreSQL outbox: inserts go through the app's transaction (via the ORM, {@link TransactionQuery}); the
+ * relay side uses its own connections from the ORM's node-postgres pool. ORM adapters only supply those two.
+ *
+ * - insert: one statement (the jobs as one JSON parameter, expanded in order) that also `pg_notify`s the table's
+ *   channel, delivered to listeners when the transaction commits;
+ * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
+ *   out of order); the oldest pending rows `ORDER BY id FOR UPDATE SKIP LOCKED LIMIT n`; relay; mark `relayed_at`;
+ *   `COMMIT` (or `ROLLBACK` when the relay failed);
+ * - prune: deletes rows relayed before the retention.
+ */
+export class PostgresOutboxStore implements OutboxStore {
+  readonly table: string;
+
+  constructor(
+    readonly name: string,
+    private readonly pool: () => PgPoolLike,
+    private readonly queryInTransaction: TransactionQuery,
+    options: PostgresOutboxOptions = {},
+  ) {
+    this.table = checkTableName(options.table ?? DEFAULT_OUTBOX_TABLE);
+  }
+
+  /** The LISTEN/NOTIFY channel: the table name. */
+  get channel(): string {
+    return this.table;
+  }
+
+  async insert(transaction: unknown, jobs: readonly OutgoingJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map((job) => ({
+      queue: job.queue,
+      jobId: job.jobId,
+      name: job.name,
+      data: job.data,
+      options: job.options,
+      ordered: job.ordered,
+    }));
+    await this.queryInTransaction(
+      transaction,
+      `WITH inserted AS (
+         INSERT INTO ${this.table} (queue, job_id, name, data, options, ordered)
+         SELECT e.job->>'queue', e.job->>'jobId', e.job->>'name', e.job->'data', e.job->'options',
+                (e.job->>'ordered')::boolean
+         FROM json_array_elements($1::json) WITH ORDINALITY AS e(job, position)
+         ORDER BY e.position
+         RETURNING id
+       )
+       SELECT pg_notify($2, '') FROM (SELECT count(*) FROM inserted) AS done`,
+      [JSON.stringify(rows), this.channel],
+    );
+  }
+
+  async claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> {
+    const client = await this.pool().connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.table]);
+        const { rows } = await client.query(
+          `SELECT id::text AS row_id, queue, job_id, name, data, options, ordered, created_at FROM ${this.table}
+           WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [limit],
+        );
+        const claimed = rows.map(toOutboxRow);
+        if (claimed.length === 0) {
+          await client.query('COMMIT');
+          return { rows: [], relayedAt: new Date() };
+        }
+        await relay(claimed);
+        const marked = await client.query(
+          `UPDATE ${this.table} SET relayed_at = clock_timestamp() WHERE id = ANY($1::bigint[]) RETURNING relayed_at`,
+          [claimed.map((row) => row.id)],
+        );
+        await client.query('COMMIT');
+        return { rows: claimed, relayedAt: marked.rows[0]!.relayed_at as Date };
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+        throw error;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async prune(retentionMs: number): Promise<number> {
+    const client = await this.pool().connect();
+    try {
+      const { rows } = await client.query(
+        `WITH deleted AS (
+           DELETE FROM ${this.table} WHERE relayed_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
+           RETURNING 1
+         )
+         SELECT count(*)::int AS count FROM deleted`,
+        [retentionMs],
+      );
+      return rows[0]!.count as number;
+    } finally {
+      client.release();
+    }
+  }
+
+  async pending(): Promise<number> {
+    const client = await this.pool().connect();
+    try {
+      const { rows } = await client.query(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`);
+      return rows[0]!.count as number;
+    } finally {
+      client.release();
+    }
+  }
+
+  async listen(onCommit: () => void): Promise<() => Promise<void>> {
+    const client = await this.pool().connect();
+    const listener = (message: { channel: string }) => {
+      if (message.channel === this.channel) onCommit();
+    };
+    client.on('notification', listener);
+    try {
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (error) {
+      client.removeListener('notification', listener);
+      client.release(true);
+      throw error;
+    }
+    return async () => {
+      client.removeListener('notification', listener);
+      // A connection that listened is not returned to the pool for reuse.
+      await client.query(`UNLISTEN "${this.channel}"`).catch(() => undefined);
+      client.release(true);
+    };
+  }
+}
+
+function toOutboxRow(row: Record<string, unknown>): OutboxRow {
+  return {
+    id: row.row_id as string,
+    createdAt: row.created_at as Date,
+    job: {
+      queue: row.queue as string,
+      jobId: row.job_id as string,
+      name: row.name as string,
+      data: row.data as OutgoingJob['data'],
+      options: row.options as OutgoingJob['options'],
+      ordered: row.ordered as boolean,
+    },
+  };
+}

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { BusEvent, ClaimedBatch, OnEventAsync, OutboxRow, OutboxStore, outboxMigrationSql } from 'nestjs-durable-bus';
+import { Recorder } from '../support/deferred';
+import { freshDatabase, query } from '../support/postgres';
+import { createTransactionalApp, TransactionalApp } from './support/transactional-app';
+
+@BusEvent('outbox.account-changed', { partitionKey: 'accountId' })
+class AccountChanged {
+  constructor(
+    readonly accountId: string,
+    readonly seq: number,
+  ) {}
+}
+
+const applied = new Recorder<{ accountId: string; seq: number }>();
+
+@Injectable()
+class Ledger {
+  @OnEventAsync(AccountChanged, { id: 'outbox.ledger', lanes: 4, attempts: 1 })
+  apply(event: AccountChanged) {
+    applied.push({ accountId: event.accountId, seq: event.seq });
+  }
+}
+
+/** Publishes one event per transaction, `count` per key, keys in parallel and each key's events in order. */
+async function commitEvents(app: TransactionalApp, keys: number, count: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: keys }, async (_, key) => {
+      for (let seq = 0; seq < count; seq++) {
+        await app.db.transaction(() => app.bus.publish(new AccountChanged(`a${key}`, seq)));
+      }
+    }),
+  );
+}
+
+function seqsOf(accountId: string): number[] {
+  return applied.values.filter((value) => value.accountId === accountId).map((value) => value.seq);
+}
+
+let url: string;
+
+beforeEach(async () => {
+  applied.values.length = 0;
+  url = await freshDatabase();
+});
+
+test('inside the transaction the envelope is an outbox row; after commit the relay enqueues it and marks it', async () => {
+  const app = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { pollInterval: 60_000 },
+    providers: [Ledger],
+  });
+  const receipt = await app.db.transaction(async () => {
+    const published = await app.bus.publish(new AccountChanged('a1', 1));
+    const inside = await app.db.query(
+      'SELECT queue, job_id, name, data, options, ordered, relayed_at FROM durable_bus_outbox',
+    );
+    expect(inside).toEqual([
+      {
+        queue: expect.stringMatching(/outbox\.ledger/),
+        job_id: published.jobs[0]!.jobId,
+        name: 'outbox.account-changed',
+        data: expect.objectContaining({
+          id: published.eventId,
+          partitionKey: 'a1',
+          payload: { accountId: 'a1', seq: 1 },
+        }),
+        options: expect.objectContaining({ attempts: 1 }),
+        ordered: true,
+        relayed_at: null,
+      },
+    ]);
+    // Not visible outside the transaction before it commits.
+    expect(await query(url, 'SELECT id FROM durable_bus_outbox')).toEqual([]);
+    return published;
+  });
+  await applied.count(1);
+  // The job can be handled before the relay's transaction marks its row: wait for that transaction.
+  expect(await app.outbox.relay!.drain()).toBe(0);
+  const rows = await query<{ job_id: string; relayed_at: Date | null }>(
+    url,
+    'SELECT job_id, relayed_at FROM durable_bus_outbox',
+  );
+  expect(rows).toEqual([{ job_id: receipt.jobs[0]!.jobId, relayed_at: expect.any(Date) }]);
+  const stats = app.outbox.relay!.stats();
+  expect(stats).toMatchObject({ relayed: 1, batches: 1 });
+  expect(stats.lastLatencyMs).toBeGreaterThanOrEqual(0);
+});
+
+test('a relay in another process is woken by the commit notification (LISTEN/NOTIFY), not by polling', async () => {
+  const relaying = await createTransactionalApp({
+    orm: 'drizzle',
+    databaseUrl: url,
+    outbox: { pollInterval: 600_000 },
+    providers: [Ledger],
+  });
+  const publisher = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    prefix: relaying.prefix,
+    role: 'publisher',
+    outbox: { relay: false },
+    providers: [Ledger],
+  });
+  expect(publisher.outbox.relay).toBeUndefined();
+  await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 1)));
+  await applied.count(1, 5_000);
+  expect(await relaying.outbox.relay!.drain()).toBe(0);
+  expect(relaying.outbox.relay!.stats().relayed).toBe(1);
+});
+
+test('a relay crashing after the enqueue and before marking the rows does not enqueue them twice', async () => {
+  let crashes = 0;
+  const crashOnce = (store: OutboxStore): OutboxStore =>
+    Object.assign(Object.create(store) as OutboxStore, {
+      claim: (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
+        store.claim(limit, async (rows) => {
+          await relay(rows);
+          if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
+        }),
+    });
+  const app = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { pollInterval: 50 },
+    wrapStore: crashOnce,
+    providers: [Ledger],
+  });
+  await app.db.transaction(async () => {
+    for (let seq = 0; seq < 5; seq++) await app.bus.publish(new AccountChanged('a1', seq));
+  });
+  await applied.count(5);
+  await app.outbox.relay!.drain();
+  await app.drain();
+  expect(crashes).toBeGreaterThanOrEqual(2);
+  expect(seqsOf('a1')).toEqual([0, 1, 2, 3, 4]);
+  expect(await app.outbox.store!.pending()).toBe(0);
+});
+
+test('two relays running at once deliver each event once, in order per partition key', async () => {
+  const publisher = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    role: 'publisher',
+    outbox: { relay: false },
+    providers: [Ledger],
+  });
+  const keys = 12;
+  const perKey = 50;
+  await commitEvents(publisher, keys, perKey);
+  expect(await publisher.outbox.store!.pending()).toBe(keys * perKey);
+  const relays = await Promise.all(
+    (['typeorm', 'drizzle'] as const).map((orm) =>
+      createTransactionalApp({
+        orm,
+        databaseUrl: url,
+        prefix: publisher.prefix,
+        outbox: { batchSize: 25, pollInterval: 50 },
+        providers: [Ledger],
+      }),
+    ),
+  );
+  await applied.count(keys * perKey, 30_000);
+  await Promise.all(relays.map((relay) => relay.drain()));
+  expect(applied.values).toHaveLength(keys * perKey);
+  const inOrder = Array.from({ length: perKey }, (_, seq) => seq);
+  for (let key = 0; key < keys; key++) expect(seqsOf(`a${key}`)).toEqual(inOrder);
+  const counts = relays.map((relay) => relay.outbox.relay!.stats().relayed);
+  expect(counts[0]! + counts[1]!).toBe(keys * perKey);
+  expect(await publisher.outbox.store!.pending()).toBe(0);
+});
+
+test('relayed rows are pruned after the retention', async () => {
+  const app = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { retention: 0, pollInterval: 60_000 },
+    providers: [Ledger],
+  });
+  await app.db.transaction(async () => {
+    await app.bus.publish(new AccountChanged('a1', 1));
+    await app.bus.publish(new AccountChanged('a2', 1));
+  });
+  await applied.count(2);
+  await app.outbox.relay!.drain();
+  expect(await app.outbox.relay!.prune()).toBe(2);
+  expect(await query(url, 'SELECT id FROM durable_bus_outbox')).toEqual([]);
+});
+
+test('the migration shipped in the package is the one outboxMigrationSql() returns', () => {
+  const shipped = readFileSync(join(__dirname, '../../libs/event-bus/migrations/001_outbox.sql'), 'utf8');
+  expect(shipped).toBe(outboxMigrationSql());
+});

@@ -1,0 +1,64 @@
+import { Type } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { EVENT_TRANSPORT, EventBus, EventBusOutbox, EventTransport } from 'nestjs-durable-bus';
+import { EventHandlersExplorer } from '../../../libs/event-bus/src/handlers/event-handlers.explorer';
+import { drainTransport } from '../../../libs/event-bus/testing/bus-drainer';
+import { freshPrefix, redisUrl } from '../../support/bus-app';
+import { Db, TransactionalModuleOptions, transactionalImports } from './transactional-module';
+
+export { Db, ORMS } from './transactional-module';
+export type { Orm } from './transactional-module';
+
+export type TransactionalAppOptions = Omit<TransactionalModuleOptions, 'redisUrl' | 'prefix'> & {
+  readonly providers?: Type[];
+  readonly prefix?: string;
+};
+
+export interface TransactionalApp {
+  readonly app: TestingModule;
+  readonly bus: EventBus;
+  readonly db: Db;
+  readonly outbox: EventBusOutbox;
+  readonly prefix: string;
+  /** Waits until every queue of the bus is idle. */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const open = new Set<TransactionalApp>();
+
+/** A real Nest app from {@link transactionalImports}, closed after the test. */
+export async function createTransactionalApp(options: TransactionalAppOptions): Promise<TransactionalApp> {
+  const prefix = options.prefix ?? freshPrefix();
+  const moduleRef = await Test.createTestingModule({
+    imports: transactionalImports({ ...options, prefix, redisUrl: redisUrl() }),
+    providers: [Db, ...(options.providers ?? [])],
+  }).compile();
+  await moduleRef.init();
+  let closed = false;
+  const handle: TransactionalApp = {
+    app: moduleRef,
+    bus: moduleRef.get(EventBus),
+    db: moduleRef.get(Db),
+    outbox: moduleRef.get(EventBusOutbox),
+    prefix,
+    drain: (timeoutMs = 20_000) =>
+      drainTransport(
+        moduleRef.get<EventTransport>(EVENT_TRANSPORT),
+        moduleRef.get(EventHandlersExplorer).getRegistry(),
+        { timeoutMs },
+      ),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      open.delete(handle);
+      await moduleRef.close();
+    },
+  };
+  open.add(handle);
+  return handle;
+}
+
+afterEach(async () => {
+  await Promise.all([...open].map((app) => app.close()));
+});
