@@ -1,43 +1,65 @@
 /**
- * Placeholder demo (the full orders → finances → audit app with HTTP API and dashboard comes later): starts Redis
- * if needed, boots a Nest app with the bus, places three orders and prints what each context does.
+ * `npm start`: the demo. Finds or starts Redis and PostgreSQL, applies the migrations (the demo's tables and the
+ * bus's outbox table), and runs the app: ROLE=all (default: HTTP API, workers and relay in one process),
+ * ROLE=api (HTTP API + outbox relay, no workers) or ROLE=worker (workers only). Ctrl-C stops everything.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { EventBus, EventBusModule } from 'nestjs-durable-bus';
+import { INestApplicationContext } from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { startLocalPostgres } from '../../../tools/local-postgres';
 import { startLocalRedis } from '../../../tools/local-redis';
-import { OrderPlaced } from './demo.events';
-import { AuditHandlers, FinancesHandlers, OrdersPolicies } from './demo.handlers';
+import { DemoModule } from './demo.module';
+import { applyMigrations } from './platform/migrations';
+import { demoConfig } from './platform/demo-config';
+import { SyncHandlerErrorFilter } from './platform/sync-handler-error.filter';
 
 async function main() {
   const redis = await startLocalRedis();
-  @Module({
-    imports: [EventBusModule.forRoot({ connection: redis.url, prefix: 'demo' })],
-    providers: [OrdersPolicies, FinancesHandlers, AuditHandlers],
-  })
-  class DemoModule {}
+  const postgres = await startLocalPostgres();
+  const config = demoConfig(redis.url, postgres.url);
+  await applyMigrations(config.databaseUrl);
 
-  const app = await NestFactory.createApplicationContext(DemoModule);
-  const bus = app.get(EventBus);
-  const audit = app.get(AuditHandlers);
-  console.log(`\nRedis: ${redis.url}. Placing three orders...\n`);
-  await bus.publish(new OrderPlaced('o-1', 'c-1', 1999n, new Date()));
-  await bus.publish(new OrderPlaced('o-free', 'c-2', 0n, new Date()));
-  await bus.publish(new OrderPlaced('o-flaky', 'c-3', 4200n, new Date()));
-  await bus.publish(new OrderPlaced('o-bad', 'c-4', -1n, new Date())).catch((error: Error) => {
-    console.log(`\nRefused at publish, nothing dispatched: ${error.message}\n`);
-  });
+  let app: INestApplicationContext;
+  if (config.role === 'worker') {
+    app = await NestFactory.createApplicationContext(DemoModule.forRoot(config));
+  } else {
+    const http = await NestFactory.create(DemoModule.forRoot(config));
+    http.useGlobalFilters(new SyncHandlerErrorFilter(http.get(HttpAdapterHost).httpAdapter));
+    await http.listen(config.port, '127.0.0.1');
+    app = http;
+  }
+  const stop = async () => {
+    await app.close();
+    await Promise.all([redis.stop(), postgres.stop()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 
-  // 3 order audits + 2 invoice audits (the zero-total order is filtered out of finances).
-  while (audit.entries.length < 5) await new Promise((resolve) => setTimeout(resolve, 50));
-  console.log('\nAll handlers done. Audit log:');
-  for (const entry of audit.entries) console.log(`  ${entry}`);
-  await app.close();
-  await redis.stop();
+  const base = `http://127.0.0.1:${config.port}`;
+  process.stdout.write(
+    [
+      '',
+      `nestjs-durable-bus demo is running (ROLE=${config.role})`,
+      `  Redis:      ${redis.url}`,
+      `  PostgreSQL: ${postgres.url.replace(/:[^:@/]+@/, ':***@')}`,
+      ...(config.role === 'worker'
+        ? ['  Workers are consuming the event queues. Stop with Ctrl-C.']
+        : [
+            `  API:        ${base}/orders  ${base}/invoices  ${base}/audit`,
+            `  Live feed:  ${base}/feed`,
+            `  Dashboard:  ${base}/queues  (user ${config.dashboardUser}, password ${config.dashboardPassword})`,
+            '',
+            `  Try: curl -s -XPOST ${base}/orders -H 'content-type: application/json' \\`,
+            `         -d '{"customerId":"c-1","lines":[{"sku":"book","quantity":2,"unitPriceCents":1250}]}'`,
+            '  The README walks through the whole flow. Stop with Ctrl-C.',
+          ]),
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((error) => {
-  console.error(error);
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
