@@ -33,6 +33,6 @@ export class FeedController {
 }
 
 function subjectOf(payload: unknown): string {
-  const fields = payload as { invoiceId?: unknown; orderId?: unknown };
-  return String(fields.invoiceId ?? fields.orderId ?? '');
+  const fields = payload as { invoiceId?: string; orderId?: string };
+  return fields.invoiceId ?? fields.orderId ?? '';
 }
