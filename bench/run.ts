@@ -27,7 +27,11 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
 ];
 
 const PENDING: readonly Row[] = [
-  { id: '5', scenario: 'outbox relay vs direct publish', pending: 'the outbox is not built yet' },
+  {
+    id: '5',
+    scenario: 'outbox relay vs direct publish',
+    pending: 'the outbox landed; its benchmark is not written yet',
+  },
 ];
 
 async function main(): Promise<void> {
