@@ -1,66 +1,4 @@
-import { INestApplication } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
-import { DemoModule } from '../../apps/demo/src/demo.module';
-import { demoConfig } from '../../apps/demo/src/platform/demo-config';
-import { applyMigrations } from '../../apps/demo/src/platform/migrations';
-import { SyncHandlerErrorFilter } from '../../apps/demo/src/platform/sync-handler-error.filter';
-import { freshPrefix, redisUrl } from '../support/bus-app';
-import { freshDatabase } from '../support/postgres';
-
-/**
- * The demo end to end: its real HTTP API, on real PostgreSQL and Redis, with the workers and the outbox relay in
- * the same process (ROLE=all), as `npm start` runs it.
- */
-interface Demo {
-  readonly base: string;
-  post<T = Record<string, unknown>>(path: string, body: unknown): Promise<{ status: number; body: T }>;
-  get<T = Record<string, unknown>[]>(path: string): Promise<T>;
-  /** Re-reads `path` (every 50 ms, at most 15 s) until `done` holds. */
-  until<T = Record<string, unknown>[]>(path: string, done: (body: T) => boolean, what: string): Promise<T>;
-}
-
-let app: INestApplication | undefined;
-
-async function startDemo(): Promise<Demo> {
-  const databaseUrl = await freshDatabase();
-  await applyMigrations(databaseUrl);
-  process.env.BUS_PREFIX = freshPrefix();
-  const config = demoConfig(redisUrl(), databaseUrl);
-  const moduleRef = await Test.createTestingModule({ imports: [DemoModule.forRoot(config)] }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  app.useGlobalFilters(new SyncHandlerErrorFilter(app.get(HttpAdapterHost).httpAdapter));
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const get = async <T>(path: string) => (await (await fetch(`${base}${path}`)).json()) as T;
-  return {
-    base,
-    get,
-    post: async <T>(path: string, body: unknown) => {
-      const response = await fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as T };
-    },
-    until: async <T>(path: string, done: (body: T) => boolean, what: string) => {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const body = await get<T>(path);
-        if (done(body)) return body;
-        if (Date.now() > deadline)
-          throw new Error(`Timed out waiting for ${what}; last ${path}: ${JSON.stringify(body)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+import { startDemo } from './demo-app';
 
 const order = (customerId: string, unitPriceCents: number, quantity = 1) => ({
   customerId,
@@ -145,5 +83,34 @@ describe('demo: orders → finances → audit over HTTP', () => {
     const invoices = await demo.get<Row[]>('/invoices');
     expect(invoices.map((row) => row.orderId)).toEqual([paid.body.id]);
     expect(invoices.some((row) => row.orderId === free.body.id)).toBe(false);
+  });
+});
+
+describe('demo: live feed', () => {
+  it('GET /feed/events streams the events of every context as they are published (SSE)', async () => {
+    const demo = await startDemo();
+    const controller = new AbortController();
+    const response = await fetch(`${demo.base}/feed/events`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    const received = (async () => {
+      while (!(text.includes('orders.order-placed') && text.includes('finances.invoice-issued'))) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    })();
+
+    await demo.post('/orders', order('c-feed', 700));
+    await Promise.race([
+      received,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`feed so far: ${text}`)), 10_000)),
+    ]);
+    controller.abort();
+
+    expect(text).toContain('event: bus-event');
+    expect(text).toContain('"eventName":"orders.order-placed"');
+    expect(text).toContain('"eventName":"finances.invoice-issued"');
   });
 });
