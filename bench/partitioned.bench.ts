@@ -51,7 +51,9 @@ function contender(mode: Mode, redisUrl: string, events: number): Contender {
     label: mode,
     sample: async () => {
       const prefix = freshPrefix(mode);
+      // The handler classes read these (the publisher's instances too).
       process.env.BUS_PREFIX = prefix;
+      process.env.REDIS_URL = redisUrl;
       const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(mode, redisUrl, prefix)));
       const root: DynamicModule = {
         module: class PartitionBenchPublisher {},
