@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { BusEvent, EventBusOutbox, OnEvent, OnEventAsync } from 'nestjs-durable-bus';
+import { BusEvent, EventBusOutbox, OnEvent, OnEventAsync, OnEventBroadcast } from 'nestjs-durable-bus';
 import { redisUrl } from '../support/bus-app';
 import { Recorder } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
@@ -13,6 +13,8 @@ class OrderPlaced {
 
 /** What the async handler saw: whether the order it was told about was there (committed) when it looked. */
 const shipped = new Recorder<{ orderId: string; found: boolean }>();
+/** Events this node heard of through broadcast. */
+const broadcasted = new Recorder<string>();
 /** Whether each sync handler call ran inside the publisher's transaction. */
 const audited = new Recorder<{ orderId: string; inTransaction: boolean }>();
 
@@ -24,6 +26,11 @@ class OrderHandlers {
   async audit(event: OrderPlaced) {
     audited.push({ orderId: event.orderId, inTransaction: this.db.inTransaction });
     await this.db.query('INSERT INTO audit (order_id) VALUES ($1)', [event.orderId]);
+  }
+
+  @OnEventBroadcast(OrderPlaced)
+  heard(event: OrderPlaced) {
+    broadcasted.push(event.orderId);
   }
 
   @OnEventAsync(OrderPlaced, { id: 'tx.ship', attempts: 1 })
@@ -65,6 +72,7 @@ describe.each(MODES)('transactions ($orm, outbox: $outbox)', ({ orm, outbox }) =
   beforeEach(async () => {
     shipped.values.length = 0;
     audited.values.length = 0;
+    broadcasted.values.length = 0;
     url = await freshDatabase(...SCHEMA);
     app = await createTransactionalApp({
       orm,
@@ -78,7 +86,7 @@ describe.each(MODES)('transactions ($orm, outbox: $outbox)', ({ orm, outbox }) =
     await Promise.all(queues.splice(0).map((queue) => queue.close()));
   });
 
-  test('rollback: no async handling at all, and the sync handler write rolls back with the publisher', async () => {
+  test('rollback: no async handling and no broadcast at all, and the sync handler write rolls back with the publisher', async () => {
     let jobId: string | undefined;
     await expect(
       app.db.transaction(async () => {
@@ -96,6 +104,9 @@ describe.each(MODES)('transactions ($orm, outbox: $outbox)', ({ orm, outbox }) =
     await app.drain();
     expect(shipped.values.map((value) => value.orderId)).toEqual(['marker']);
     expect(await queueOf('tx.ship').getJob(jobId!)).toBeUndefined();
+    // Broadcasts wait for the commit too: the rolled-back event was never announced (it would have come first).
+    await broadcasted.until((values) => values.includes('marker'), 'the marker broadcast');
+    expect(broadcasted.values).toEqual(['marker']);
     expect(await query(url, 'SELECT * FROM orders')).toEqual([]);
     expect(await query(url, 'SELECT order_id FROM audit')).toEqual([{ order_id: 'marker' }]);
     expect(await query(url, 'SELECT job_id FROM durable_bus_outbox')).toEqual([]);
