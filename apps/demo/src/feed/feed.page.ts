@@ -28,7 +28,7 @@ export const FEED_PAGE = `<!doctype html>
 <script>
   const rows = document.getElementById('events');
   const status = document.getElementById('status');
-  const source = new EventSource('events');
+  const source = new EventSource('/feed/events');
   source.onopen = () => { status.textContent = 'live'; };
   source.onerror = () => { status.textContent = 'reconnecting…'; };
   source.addEventListener('bus-event', (message) => {
