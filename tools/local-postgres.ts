@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './local-redis';
 
 /**
  * A PostgreSQL for the tests, the demo and the benchmarks: DATABASE_URL when set, else an embedded PostgreSQL (the
@@ -69,17 +69,4 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   } catch (error) {
     throw new Error(INSTALL_HINT, { cause: error });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

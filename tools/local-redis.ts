@@ -62,7 +62,8 @@ function findOnPath(binary: string): string | undefined {
   return result.status === 0 && path ? path : undefined;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on the loopback interface right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,32 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { SCREENSHOTS, describeWithBrowser, launchChromium } from '../support/browser';
 import { CREDENTIALS, NewsletterSignup, OrderPlaced, startDashboardApp } from './dashboard-app';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
-
-/** Without Chromium the file registers one passing test that says why the browser tests did not run. */
-const describeWithBrowser = existsSync(CHROMIUM)
-  ? describe
-  : (name: string) =>
-      describe(name, () => {
-        it(`did not run: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`, () => {
-          console.warn(`dashboard.browser.spec.ts did not run: no Chromium at ${CHROMIUM}`);
-        });
-      });
 
 describeWithBrowser('dashboard in a browser', () => {
   let browser: Browser;
   let app: INestApplication | undefined;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

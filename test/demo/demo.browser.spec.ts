@@ -1,29 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { SCREENSHOTS, describeWithBrowser, launchChromium } from '../support/browser';
 import { startDemo } from './demo-app';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
-
-const describeWithBrowser = existsSync(CHROMIUM)
-  ? describe
-  : (name: string) =>
-      describe(name, () => {
-        it(`did not run: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`, () => {
-          console.warn(`demo.browser.spec.ts did not run: no Chromium at ${CHROMIUM}`);
-        });
-      });
 
 describeWithBrowser('demo in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

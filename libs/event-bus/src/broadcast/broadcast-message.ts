@@ -1,6 +1,6 @@
 import { EventCodec } from '../codec/event-codec';
 import type { PreparedEvent } from '../event-bus';
-import { EventJobData } from '../events/event-envelope';
+import { EventJobData, toEventData } from '../events/event-envelope';
 
 /**
  * An event as it travels to every node: the envelope and the encoded payload, like a job's data without a handler.
@@ -15,15 +15,5 @@ export function toBroadcastMessage(prepared: PreparedEvent, codec: EventCodec): 
   const payload = encoded
     ? { json: encoded.payload, ...(encoded.types ? { meta: encoded.types } : {}) }
     : codec.encode(envelope.name, event);
-  return {
-    event: envelope.name,
-    version: envelope.version,
-    id: envelope.id,
-    occurredAt: envelope.occurredAt.toISOString(),
-    correlationId: envelope.correlationId,
-    causationId: envelope.causationId ?? null,
-    partitionKey: envelope.partitionKey ?? null,
-    payload: payload.json,
-    ...(payload.meta ? { types: payload.meta } : {}),
-  };
+  return toEventData(envelope, payload, envelope.partitionKey);
 }

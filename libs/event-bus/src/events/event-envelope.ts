@@ -43,6 +43,15 @@ export function toJobData(
   payload: EncodedPayload,
   partitionKey: string | undefined,
 ): EventJobData {
+  return { ...toEventData(envelope, payload, partitionKey), handler: handlerId };
+}
+
+/** The envelope and encoded payload as plain JSON, without a handler: a job's data, or a broadcast message. */
+export function toEventData(
+  envelope: EventEnvelope,
+  payload: EncodedPayload,
+  partitionKey: string | undefined,
+): Omit<EventJobData, 'handler'> {
   return {
     event: envelope.name,
     version: envelope.version,
@@ -51,7 +60,6 @@ export function toJobData(
     correlationId: envelope.correlationId,
     causationId: envelope.causationId ?? null,
     partitionKey: partitionKey ?? null,
-    handler: handlerId,
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };
