@@ -88,6 +88,29 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(await queue('InvoiceHandlers.archive').count()).toBe(1);
   });
 
+  it('the remembered envelope leaves the event as it was: same keys, equal to a fresh instance, JSON unchanged', async () => {
+    const { bus } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
+    const event = new InvoiceRequested('o-2b', 10);
+
+    await bus.publish(event);
+
+    expect(Object.keys(event)).toEqual(['orderId', 'amount', 'behaviour']);
+    expect({ ...event }).toEqual({ orderId: 'o-2b', amount: 10, behaviour: 'ok' });
+    expect(event).toStrictEqual(new InvoiceRequested('o-2b', 10));
+    expect(JSON.stringify(event)).toBe(JSON.stringify(new InvoiceRequested('o-2b', 10)));
+  });
+
+  it('a frozen event published twice is enqueued once too', async () => {
+    const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
+    const event = Object.freeze(new InvoiceRequested('o-2c', 10));
+
+    const first = await bus.publish(event);
+    const second = await bus.publish(event);
+
+    expect(second.eventId).toBe(first.eventId);
+    expect(await queue('billing.create-invoice').count()).toBe(1);
+  });
+
   it('handler options become job options: attempts, backoff, priority, delay', async () => {
     const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
 

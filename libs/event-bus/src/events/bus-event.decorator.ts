@@ -65,9 +65,16 @@ export function BusEvent<E extends object>(name: string, options: BusEventOption
   };
 }
 
+/** The metadata (keyed by `Symbol.for`, so copies of this package agree) is the truth; this is a cache of it. */
+const definitions = new WeakMap<object, EventDefinition>();
+
 /** The definition `@BusEvent` put on this class (not inherited), or `undefined`. */
 export function getEventDefinition<E extends object>(target: object): EventDefinition<E> | undefined {
-  return Reflect.getOwnMetadata(BUS_EVENT_METADATA, target) as EventDefinition<E> | undefined;
+  const cached = definitions.get(target);
+  if (cached) return cached as EventDefinition<E>;
+  const definition = Reflect.getOwnMetadata(BUS_EVENT_METADATA, target) as EventDefinition<E> | undefined;
+  if (definition) definitions.set(target, definition);
+  return definition;
 }
 
 /** Like {@link getEventDefinition}, but throws a config error that says how to fix a missing decorator. */
