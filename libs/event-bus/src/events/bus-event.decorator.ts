@@ -66,7 +66,7 @@ export function BusEvent<E extends object>(name: string, options: BusEventOption
 }
 
 /** The metadata (keyed by `Symbol.for`, so copies of this package agree) is the truth; this is a cache of it. */
-const definitions = new WeakMap<object, EventDefinition>();
+const definitions = new WeakMap<object, unknown>();
 
 /** The definition `@BusEvent` put on this class (not inherited), or `undefined`. */
 export function getEventDefinition<E extends object>(target: object): EventDefinition<E> | undefined {
