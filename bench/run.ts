@@ -11,6 +11,7 @@ import { asyncPublish } from './async-publish.bench';
 import { endToEnd } from './end-to-end.bench';
 import { filterFalse } from './filter-false.bench';
 import { memory } from './memory.bench';
+import { outbox } from './outbox.bench';
 import { partitioned } from './partitioned.bench';
 import { syncPublish } from './sync-publish.bench';
 import { allPass, renderMarkdown, Row } from './support/report';
@@ -22,16 +23,9 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
   { id: '2', run: asyncPublish },
   { id: '3', run: endToEnd },
   { id: '4', run: partitioned },
+  { id: '5', run: outbox },
   { id: '6', run: memory },
   { id: '7', run: filterFalse },
-];
-
-const PENDING: readonly Row[] = [
-  {
-    id: '5',
-    scenario: 'outbox relay vs direct publish',
-    pending: 'the outbox landed; its benchmark is not written yet',
-  },
 ];
 
 async function main(): Promise<void> {
@@ -53,7 +47,6 @@ async function main(): Promise<void> {
       rows.push(...(await scenario.run(settings)));
       process.stderr.write(`scenario ${scenario.id} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     }
-    rows.push(...PENDING.filter((row) => !only || only.includes(row.id)));
     rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     const machine =
       `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ` +

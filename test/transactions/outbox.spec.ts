@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { BusEvent, ClaimedBatch, OnEventAsync, OutboxRow, OutboxStore, outboxMigrationSql } from 'nestjs-durable-bus';
-import { Recorder } from '../support/deferred';
+import { Client } from 'pg';
+import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
-import { createTransactionalApp, TransactionalApp } from './support/transactional-app';
+import { createTransactionalApp, ORMS, TransactionalApp } from './support/transactional-app';
 
 @BusEvent('outbox.account-changed', { partitionKey: 'accountId' })
 class AccountChanged {
@@ -111,6 +112,67 @@ test('a relay in another process is woken by the commit notification (LISTEN/NOT
   expect(await relaying.outbox.relay!.drain()).toBe(0);
   expect(relaying.outbox.relay!.stats().relayed).toBe(1);
 });
+
+test('a commit in a process that runs a relay wakes it in-process and notifies no one; one without a relay notifies', async () => {
+  const listener = new Client({ connectionString: url });
+  await listener.connect();
+  const payloads: string[] = [];
+  const marker = deferred();
+  listener.on('notification', ({ payload }) => {
+    payloads.push(payload ?? '');
+    if (payload === 'marker') marker.resolve();
+  });
+  await listener.query('LISTEN durable_bus_outbox');
+  try {
+    const relaying = await createTransactionalApp({
+      orm: 'typeorm',
+      databaseUrl: url,
+      outbox: { pollInterval: 600_000 },
+      providers: [Ledger],
+    });
+    await relaying.db.transaction(() => relaying.bus.publish(new AccountChanged('a1', 1)));
+    await applied.count(1);
+    const publisher = await createTransactionalApp({
+      orm: 'drizzle',
+      databaseUrl: url,
+      prefix: relaying.prefix,
+      role: 'publisher',
+      outbox: { relay: false },
+      providers: [Ledger],
+    });
+    await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 2)));
+    await applied.count(2);
+    // Notifications arrive in commit order: once the marker is in, every commit's notification is too.
+    await query(url, "SELECT pg_notify('durable_bus_outbox', 'marker')");
+    await within(marker.promise, 5_000, 'the marker notification');
+    expect(payloads).toEqual(['', 'marker']);
+    expect(relaying.outbox.relay!.stats().relayed).toBe(2);
+  } finally {
+    await listener.end();
+  }
+});
+
+test.each(ORMS)(
+  "the relay's LISTEN connection is its own, not one of the app's pool (%s, pool of one)",
+  async (orm) => {
+    const app = await createTransactionalApp({
+      orm,
+      databaseUrl: url,
+      poolSize: 1,
+      outbox: { pollInterval: 600_000 },
+      providers: [Ledger],
+    });
+    // Were the LISTEN connection taken from the pool, this transaction would wait for a connection forever.
+    await within(
+      app.db.transaction(() => app.bus.publish(new AccountChanged('a1', 1))),
+      5_000,
+      'a transaction on the only pooled connection',
+    );
+    await applied.count(1);
+    expect(await app.outbox.relay!.drain()).toBe(0);
+    expect(app.outbox.relay!.stats().relayed).toBe(1);
+  },
+);
 
 test('a relay crashing after the enqueue and before marking the rows does not enqueue them twice', async () => {
   let crashes = 0;

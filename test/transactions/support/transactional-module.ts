@@ -72,14 +72,14 @@ class Closer implements OnApplicationShutdown {
 }
 
 /** The ORM connection, global: a TypeORM DataSource or a Drizzle node-postgres database. */
-export function ormModule(orm: Orm, url: string): DynamicModule {
+export function ormModule(orm: Orm, url: string, poolSize = 20): DynamicModule {
   const connection: Provider =
     orm === 'typeorm'
       ? {
           provide: DataSource,
-          useFactory: () => new DataSource({ type: 'postgres', url, entities: [], poolSize: 20 }).initialize(),
+          useFactory: () => new DataSource({ type: 'postgres', url, entities: [], poolSize }).initialize(),
         }
-      : { provide: DRIZZLE, useFactory: () => drizzle(new Pool({ connectionString: url, max: 20 })) };
+      : { provide: DRIZZLE, useFactory: () => drizzle(new Pool({ connectionString: url, max: poolSize })) };
   const token = orm === 'typeorm' ? DataSource : DRIZZLE;
   return {
     module: OrmModule,
@@ -112,6 +112,8 @@ export interface TransactionalModuleOptions {
   /** Outbox options besides the store; `false`: no outbox. */
   readonly outbox: false | Omit<OutboxOptions, 'store'>;
   readonly role?: EventBusRole;
+  /** Connections in the ORM's pool. Default 20. */
+  readonly poolSize?: number;
   /** Wraps the outbox store (to inject faults). */
   readonly wrapStore?: (store: OutboxStore) => OutboxStore;
 }
@@ -134,7 +136,7 @@ export function transactionalImports(options: TransactionalModuleOptions): Dynam
     return options.wrapStore ? options.wrapStore(store) : store;
   };
   return [
-    ormModule(orm, options.databaseUrl),
+    ormModule(orm, options.databaseUrl, options.poolSize),
     ClsModule.forRoot({ global: true, plugins: [new ClsPluginTransactional({ adapter: withEventBus(adapter) })] }),
     EventBusModule.forRootAsync({
       inject: [orm === 'typeorm' ? DataSource : DRIZZLE],

@@ -32,10 +32,13 @@ export class EventBusOutbox {
     return this.store !== undefined;
   }
 
-  /** Inserts the jobs through the scope's transaction; the commit wakes this process's relay at once. */
+  /**
+   * Inserts the jobs through the scope's transaction. When this process runs a relay, the commit wakes it in-process
+   * and the store skips notifying the others (they would find nothing left to do); otherwise the commit notifies.
+   */
   async insert(scope: TransactionScope, jobs: readonly OutgoingJob[]): Promise<void> {
-    await this.store!.insert(scope.transaction, jobs);
-    const relay = this.relay;
+    const relay = this.relay?.running ? this.relay : undefined;
+    await this.store!.insert(scope.transaction, jobs, { notify: !relay });
     if (relay) scope.afterCommit(() => relay.wake());
   }
 }

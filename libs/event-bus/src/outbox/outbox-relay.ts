@@ -30,7 +30,7 @@ const LATENCY_WINDOW = 10_000;
  */
 export class OutboxRelay {
   private readonly logger = new Logger('EventBus');
-  private running = false;
+  private started = false;
   private loop: Promise<void> | undefined;
   private woken = false;
   private wakeIdle: (() => void) | undefined;
@@ -50,10 +50,15 @@ export class OutboxRelay {
     private readonly options: ResolvedOutboxOptions,
   ) {}
 
+  /** True between `start` and `stop`. */
+  get running(): boolean {
+    return this.started;
+  }
+
   /** Starts listening for commits, relaying and pruning. */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.started) return;
+    this.started = true;
     try {
       this.stopListening = await this.store.listen(() => this.wake());
     } catch (error) {
@@ -66,8 +71,8 @@ export class OutboxRelay {
 
   /** Stops: waits for the batch in progress, stops listening and pruning. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.started) return;
+    this.started = false;
     clearInterval(this.pruneTimer);
     this.wake();
     await this.loop;
@@ -118,7 +123,7 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.started) {
       this.woken = false;
       let full = false;
       try {
@@ -126,7 +131,7 @@ export class OutboxRelay {
       } catch (error) {
         this.logger.warn(`Outbox relay: batch failed, rows stay pending (${describe(error)})`);
       }
-      if (full || this.woken || !this.running) continue;
+      if (full || this.woken || !this.started) continue;
       await new Promise<void>((resolve) => {
         this.wakeIdle = resolve;
         this.idleTimer = setTimeout(resolve, this.options.pollInterval);

@@ -16,6 +16,16 @@ export interface ClaimedBatch {
   readonly relayedAt: Date;
 }
 
+/** How {@link OutboxStore.insert} is called. */
+export interface OutboxInsertOptions {
+  /**
+   * Whether the commit must notify the relays of other processes. False when a relay runs in the publishing process:
+   * the bus wakes it in-process after the commit, and it relays the rows itself, so the notification (which in
+   * PostgreSQL serializes committing transactions on a global lock) is skipped. Default true.
+   */
+  readonly notify?: boolean;
+}
+
 /**
  * Where the outbox lives. The core needs only this; the library ships one for PostgreSQL per ORM
  * (`nestjs-durable-bus/typeorm`, `nestjs-durable-bus/drizzle`), and another database is one more implementation.
@@ -25,9 +35,10 @@ export interface OutboxStore {
   readonly name: string;
   /**
    * Inserts the jobs, in order, through `transaction` (the ORM's transaction object, as the transactional adapter
-   * opened it), and makes the commit wake the relays (PostgreSQL: a `pg_notify` in the same transaction).
+   * opened it), and makes the commit wake the relays (PostgreSQL: a `pg_notify` in the same transaction) unless
+   * `options.notify` is false.
    */
-  insert(transaction: unknown, jobs: readonly OutgoingJob[]): Promise<void>;
+  insert(transaction: unknown, jobs: readonly OutgoingJob[], options?: OutboxInsertOptions): Promise<void>;
   /**
    * In a transaction of its own: takes up to `limit` pending rows, oldest first, locked so that no other relay takes
    * them (and so that relays take turns, keeping the order), calls `relay` with them, and, if it resolves, marks

@@ -1,6 +1,7 @@
+import { Logger } from '@nestjs/common';
 import { OutgoingJob } from '../transport/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
-import { ClaimedBatch, OutboxRow, OutboxStore } from './outbox-store';
+import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
 
 /** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
 export interface PgClientLike {
@@ -10,9 +11,21 @@ export interface PgClientLike {
   release(destroy?: boolean | Error): void;
 }
 
+/** A node-postgres `Client` of its own (not from the pool), as `new pool.Client(pool.options)` makes it. */
+export interface PgOwnClientLike {
+  connect(): Promise<unknown>;
+  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
 /** A node-postgres `Pool` (what TypeORM's Postgres driver and Drizzle's node-postgres driver hold). */
 export interface PgPoolLike {
   connect(): Promise<PgClientLike>;
+  /** pg-pool's client class and connection options: the relay's LISTEN connection is made with them. */
+  readonly Client?: new (options: unknown) => PgOwnClientLike;
+  readonly options?: unknown;
 }
 
 /** Options of the PostgreSQL outbox stores. */
@@ -29,7 +42,8 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
  * relay side uses its own connections from the ORM's node-postgres pool. ORM adapters only supply those two.
  *
  * - insert: one statement (the jobs as one JSON parameter, expanded in order) that also `pg_notify`s the table's
- *   channel, delivered to listeners when the transaction commits;
+ *   channel, delivered to listeners when the transaction commits (skipped when a relay of the publishing process
+ *   is woken in-process instead: see {@link OutboxInsertOptions});
  * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
  *   out of order); the oldest pending rows `ORDER BY id FOR UPDATE SKIP LOCKED LIMIT n`; relay; mark `relayed_at`;
  *   `COMMIT` (or `ROLLBACK` when the relay failed);
@@ -37,6 +51,7 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
  */
 export class PostgresOutboxStore implements OutboxStore {
   readonly table: string;
+  private readonly logger = new Logger('EventBus');
 
   constructor(
     readonly name: string,
@@ -52,7 +67,7 @@ export class PostgresOutboxStore implements OutboxStore {
     return this.table;
   }
 
-  async insert(transaction: unknown, jobs: readonly OutgoingJob[]): Promise<void> {
+  async insert(transaction: unknown, jobs: readonly OutgoingJob[], options: OutboxInsertOptions = {}): Promise<void> {
     if (jobs.length === 0) return;
     const rows = jobs.map((job) => ({
       queue: job.queue,
@@ -62,16 +77,18 @@ export class PostgresOutboxStore implements OutboxStore {
       options: job.options,
       ordered: job.ordered,
     }));
-    await this.queryInTransaction(
-      transaction,
-      `WITH inserted AS (
-         INSERT INTO ${this.table} (queue, job_id, name, data, options, ordered)
+    const insert = `INSERT INTO ${this.table} (queue, job_id, name, data, options, ordered)
          SELECT e.job->>'queue', e.job->>'jobId', e.job->>'name', e.job->'data', e.job->'options',
                 (e.job->>'ordered')::boolean
          FROM json_array_elements($1::json) WITH ORDINALITY AS e(job, position)
-         ORDER BY e.position
-         RETURNING id
-       )
+         ORDER BY e.position`;
+    if (options.notify === false) {
+      await this.queryInTransaction(transaction, insert, [JSON.stringify(rows)]);
+      return;
+    }
+    await this.queryInTransaction(
+      transaction,
+      `WITH inserted AS (${insert} RETURNING id)
        SELECT pg_notify($2, '') FROM (SELECT count(*) FROM inserted) AS done`,
       [JSON.stringify(rows), this.channel],
     );
@@ -139,11 +156,36 @@ export class PostgresOutboxStore implements OutboxStore {
     }
   }
 
+  /**
+   * LISTENs on a connection of its own, made with the pool's client class and options, so that it does not hold one
+   * of the app's pool slots for the life of the process (a pool without them lends one instead). If that connection
+   * drops, the relay keeps polling.
+   */
   async listen(onCommit: () => void): Promise<() => Promise<void>> {
-    const client = await this.pool().connect();
+    const pool = this.pool();
     const listener = (message: { channel: string }) => {
       if (message.channel === this.channel) onCommit();
     };
+    if (!pool.Client) return this.listenOnPoolClient(await pool.connect(), listener);
+    const client = new pool.Client(pool.options);
+    client.on('error', (error) =>
+      this.logger.warn(`Outbox relay: the LISTEN connection failed (${error.message}); polling only from now on`),
+    );
+    client.on('notification', listener);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return () => client.end().catch(() => undefined);
+  }
+
+  private async listenOnPoolClient(
+    client: PgClientLike,
+    listener: (message: { channel: string }) => void,
+  ): Promise<() => Promise<void>> {
     client.on('notification', listener);
     try {
       await client.query(`LISTEN "${this.channel}"`);

@@ -1,0 +1,170 @@
+/**
+ * Scenario 5: the outbox. 64 callers each run a PostgreSQL transaction (TypeORM through @nestjs-cls/transactional,
+ * adapter wrapped in `withEventBus`) that inserts an order row and publishes an event with 3 async handlers. With the
+ * outbox, the jobs are rows written in that transaction and the relay moves them to BullMQ; the time runs until the
+ * relay has enqueued the last one. Without it ("direct publish"), the same transaction commits and the bus writes the
+ * jobs to BullMQ right after the commit; the time runs until the last transaction (and so its write) has returned.
+ * Same events, same database work, same Redis writes: the difference is the outbox's cost.
+ */
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClaimedBatch, EventBus, EventBusOutbox, OutboxStore, outboxMigrationSql } from 'nestjs-durable-bus';
+import { Client } from 'pg';
+import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
+import { startLocalPostgres } from '../tools/local-postgres';
+import { OrderHandlers } from './support/bench-apps';
+import { HANDLER_IDS, orderPlaced } from './support/bench-events';
+import { Contender, countdown, fromCallers, interleave, median, rate } from './support/measure';
+import { deletePrefix, freshPrefix } from './support/redis-tools';
+import { Scenario } from './support/scenario';
+
+const CALLERS = 64;
+
+const ORDERS_TABLE = `CREATE TABLE bench_orders (id text PRIMARY KEY, customer_id text NOT NULL, total numeric NOT NULL)`;
+
+export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
+  const events = quick ? 2_000 : 6_000;
+  const jobs = events * HANDLER_IDS.length;
+  const postgres = await startLocalPostgres();
+  const latencies: { p50: number[]; p99: number[] } = { p50: [], p99: [] };
+  let databases = 0;
+
+  /** A fresh database (outbox migration + orders table) and a bus app on it, closed and dropped after `run`. */
+  const withApp = async <T>(
+    outboxOn: boolean,
+    run: (app: { bus: EventBus; db: Db; relayed: (count: number) => Promise<void> }) => Promise<T>,
+  ): Promise<T> => {
+    const database = `bench_outbox_${process.pid}_${databases++}`;
+    await sql(postgres.url, `CREATE DATABASE ${database}`);
+    const url = new URL(postgres.url);
+    url.pathname = `/${database}`;
+    await sql(url.toString(), outboxMigrationSql(), ORDERS_TABLE);
+    const prefix = freshPrefix(outboxOn ? 'outbox' : 'direct');
+    let onRelayed: (rows: number) => void = () => undefined;
+    const counting = (store: OutboxStore): OutboxStore => countingStore(store, (rows) => onRelayed(rows));
+    @Module({
+      imports: transactionalImports({
+        orm: 'typeorm',
+        databaseUrl: url.toString(),
+        redisUrl,
+        prefix,
+        role: 'publisher',
+        outbox: outboxOn ? {} : false,
+        wrapStore: counting,
+      }),
+      providers: [Db, OrderHandlers],
+    })
+    class OutboxBenchApp {}
+    const app: INestApplicationContext = await NestFactory.createApplicationContext(OutboxBenchApp, {
+      logger: ['error', 'warn'],
+    });
+    await app.init();
+    try {
+      const relayed = (count: number) => {
+        const all = countdown(count);
+        onRelayed = (rows) => {
+          for (let i = 0; i < rows; i++) all.tick();
+        };
+        return all.done;
+      };
+      const result = await run({ bus: app.get(EventBus), db: app.get(Db), relayed });
+      if (outboxOn) {
+        const stats = app.get(EventBusOutbox).relay!.stats();
+        latencies.p50.push(stats.p50LatencyMs ?? NaN);
+        latencies.p99.push(stats.p99LatencyMs ?? NaN);
+      }
+      return result;
+    } finally {
+      await app.close();
+      await deletePrefix(redisUrl, prefix);
+      await sql(postgres.url, `DROP DATABASE ${database} WITH (FORCE)`);
+    }
+  };
+
+  /** One command: a transaction that inserts the order and publishes its event. */
+  const placeOrder = (bus: EventBus, db: Db, i: number) =>
+    db.transaction(async () => {
+      const event = orderPlaced(i);
+      await db.query('INSERT INTO bench_orders (id, customer_id, total) VALUES ($1, $2, $3)', [
+        event.orderId,
+        event.customerId,
+        event.total,
+      ]);
+      await bus.publish(event);
+    });
+  const placeOrders = (bus: EventBus, db: Db) => fromCallers(events, CALLERS, (i) => placeOrder(bus, db, i));
+
+  const contenders: Contender[] = [
+    {
+      label: 'outbox + relay',
+      sample: () =>
+        withApp(true, async ({ bus, db, relayed }) => {
+          // One order first (connections, the relay's LISTEN, Redis scripts), as on the other side.
+          const warm = relayed(HANDLER_IDS.length);
+          await placeOrder(bus, db, -1);
+          await warm;
+          const all = relayed(jobs);
+          return rate(jobs, async () => {
+            await placeOrders(bus, db);
+            await all;
+          });
+        }),
+    },
+    {
+      label: 'direct publish',
+      sample: () =>
+        withApp(false, async ({ bus, db }) => {
+          await placeOrder(bus, db, -1);
+          return rate(jobs, () => placeOrders(bus, db));
+        }),
+    },
+  ];
+  try {
+    const samples = await interleave(contenders, rounds);
+    const p50 = median(latencies.p50.slice(-rounds));
+    const p99 = median(latencies.p99.slice(-rounds));
+    return [
+      {
+        id: '5',
+        scenario: 'outbox: transaction + publish → jobs in BullMQ',
+        ours: 'outbox + relay',
+        peer: 'direct publish after commit, no outbox',
+        unit: 'jobs/s',
+        samples,
+        goal: { op: '>=', value: 0.7 },
+        note:
+          `${events.toLocaleString('en-US')} transactions (an order row + one event = 3 jobs) from ${CALLERS} callers ` +
+          `per sample, TypeORM on an embedded PostgreSQL; commit → enqueued latency through the relay: ` +
+          `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (medians over samples, database clock)`,
+      },
+    ];
+  } finally {
+    await postgres.stop();
+  }
+};
+
+/** The store, reporting how many rows each successful claim moved to the transport. */
+function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): OutboxStore {
+  return {
+    name: store.name,
+    insert: (transaction, jobs, options) => store.insert(transaction, jobs, options),
+    claim: async (limit, relay): Promise<ClaimedBatch> => {
+      const batch = await store.claim(limit, relay);
+      onRelayed(batch.rows.length);
+      return batch;
+    },
+    prune: (retention) => store.prune(retention),
+    pending: () => store.pending(),
+    listen: (onCommit) => store.listen(onCommit),
+  };
+}
+
+async function sql(url: string, ...statements: string[]): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
