@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { DemoModule } from '../../apps/demo/src/demo.module';
-import { demoConfig } from '../../apps/demo/src/platform/demo-config';
+import { DemoConfig, demoConfig } from '../../apps/demo/src/platform/demo-config';
 import { applyMigrations } from '../../apps/demo/src/platform/migrations';
 import { SyncHandlerErrorFilter } from '../../apps/demo/src/platform/sync-handler-error.filter';
 import { freshPrefix, redisUrl } from '../support/bus-app';
@@ -14,6 +14,8 @@ import { freshDatabase } from '../support/postgres';
  */
 export interface Demo {
   readonly base: string;
+  /** How it runs: its bus prefix (fresh per test) and the dashboard's credentials. */
+  readonly config: DemoConfig;
   post<T = Record<string, unknown>>(path: string, body: unknown): Promise<{ status: number; body: T }>;
   get<T = Record<string, unknown>[]>(path: string): Promise<T>;
   /** Re-reads `path` (every 50 ms, at most 15 s) until `done` holds. */
@@ -35,6 +37,7 @@ export async function startDemo(): Promise<Demo> {
   const get = async <T>(path: string) => (await (await fetch(`${base}${path}`)).json()) as T;
   return {
     base,
+    config,
     get,
     post: async <T>(path: string, body: unknown) => {
       const response = await fetch(`${base}${path}`, {
