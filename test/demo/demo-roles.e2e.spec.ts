@@ -2,6 +2,7 @@ import { applyMigrations } from '../../apps/demo/src/platform/migrations';
 import { freePort } from '../../tools/local-redis';
 import { freshPrefix } from '../support/bus-app';
 import { runTs } from '../support/child-process';
+import { recordJobEvents } from '../support/job-events';
 import { freshDatabase, query } from '../support/postgres';
 import { demoHttp } from './demo-http';
 
@@ -24,6 +25,8 @@ describe('demo: split roles', () => {
         worker.printed('demo is running (ROLE=worker)', 25_000),
       ]);
       const http = demoHttp(`http://127.0.0.1:${port}`);
+      const auditQueues = ['audit.order-placed', 'audit.invoice-issued'];
+      const audited = await Promise.all(auditQueues.map((queue) => recordJobEvents(env.BUS_PREFIX, queue)));
 
       const placed = await http.post<Row>('/orders', {
         customerId: 'c-split',
@@ -31,13 +34,27 @@ describe('demo: split roles', () => {
       });
 
       expect(placed.status).toBe(201);
-      const [invoice] = await http.until<Row[]>('/invoices', (rows) => rows.length === 1, 'the invoice');
-      expect(invoice).toMatchObject({ orderId: placed.body.id, amountCents: '2500', status: 'issued' });
-      const audit = await http.until<Row[]>('/audit', (rows) => rows.length === 2, 'two audit rows');
+      // Both events audited. InvoiceIssued is published in the invoice's transaction (through the outbox), so once
+      // it is audited the invoice is committed too.
+      await Promise.all(
+        audited.map((events, i) =>
+          events.until(
+            (recorded) => recorded.some((entry) => entry.event === 'completed'),
+            `a completed job in ${auditQueues[i]!}`,
+            15_000,
+          ),
+        ),
+      );
+      const invoices = await http.get<Row[]>('/invoices');
+      expect(invoices).toEqual([
+        expect.objectContaining({ orderId: placed.body.id, amountCents: '2500', status: 'issued' }),
+      ]);
+      const invoice = invoices[0]!;
+      const audit = await http.get<Row[]>('/audit');
       expect(audit.map((row) => row.eventName).sort()).toEqual(['finances.invoice-issued', 'orders.order-placed']);
       // The API process runs no workers (bus role `publisher`): the invoice was issued in the worker process.
-      const issued = `issued ${invoice!.id as string} for 2500 cents (attempt 1)`;
-      expect(worker.output()).toContain(issued);
+      const issued = `issued ${invoice.id as string} for 2500 cents (attempt 1)`;
+      await worker.printed(issued, 5_000);
       expect(api.output()).not.toContain(issued);
 
       // Ctrl-C (SIGTERM here) stops each process cleanly.
