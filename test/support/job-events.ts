@@ -1,6 +1,6 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { redisUrl } from './bus-app';
-import { deferred, within } from './deferred';
+import { deferred, Recorder, within } from './deferred';
 
 /**
  * Waits (bounded) until a job reaches `completed` or `failed`: listens to the queue's event stream first, then
@@ -33,3 +33,37 @@ export async function waitForFinished(
     await queue.close();
   }
 }
+
+/** One entry of a queue's event stream, as {@link recordJobEvents} keeps it. */
+export interface JobEvent {
+  readonly event: 'waiting' | 'active' | 'completed' | 'failed';
+  readonly jobId: string;
+  /** The handler's result (completed). */
+  readonly returnvalue?: unknown;
+  /** The error message (failed). */
+  readonly failedReason?: string;
+}
+
+const openQueueEvents = new Set<QueueEvents>();
+
+/**
+ * Records the job events of a queue from the start of its event stream (so nothing published before the listener
+ * connected is missed: use it on a fresh prefix), for waiting on them with {@link Recorder.until}. Closed after the
+ * test.
+ */
+export async function recordJobEvents(prefix: string, queueName: string): Promise<Recorder<JobEvent>> {
+  const events = new QueueEvents(queueName, { connection: { url: redisUrl() }, prefix, lastEventId: '0-0' });
+  openQueueEvents.add(events);
+  const recorder = new Recorder<JobEvent>();
+  events.on('waiting', ({ jobId }) => recorder.push({ event: 'waiting', jobId }));
+  events.on('active', ({ jobId }) => recorder.push({ event: 'active', jobId }));
+  events.on('completed', ({ jobId, returnvalue }) => recorder.push({ event: 'completed', jobId, returnvalue }));
+  events.on('failed', ({ jobId, failedReason }) => recorder.push({ event: 'failed', jobId, failedReason }));
+  await events.waitUntilReady();
+  return recorder;
+}
+
+afterEach(async () => {
+  await Promise.all([...openQueueEvents].map((events) => events.close()));
+  openQueueEvents.clear();
+});

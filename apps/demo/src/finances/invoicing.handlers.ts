@@ -59,6 +59,7 @@ export class InvoicingHandlers {
       throw new Error(`mail server rejected the invoice e-mail for ${event.customerId} (attempt ${ctx.attempt})`);
     }
     await this.invoices().update({ id: event.invoiceId }, { emailedAt: new Date() });
+    return { emailed: event.invoiceId, attempt: ctx.attempt };
   }
 
   private invoices() {
