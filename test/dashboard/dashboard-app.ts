@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Injectable, INestApplication } from '@nestjs/common';
+import { Injectable, INestApplication, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { BusEvent, EventBus, EventBusModule, OnEventAsync } from 'nestjs-durable-bus';
+import { BusEvent, EventBus, EventBusModule, EventBusRole, OnEventAsync } from 'nestjs-durable-bus';
 import { EventBusDashboardModule, EventBusDashboardOptions } from 'nestjs-durable-bus/dashboard';
 import { freshPrefix, redisUrl } from '../support/bus-app';
 
@@ -29,6 +29,39 @@ export class ShopHandlers {
   welcome(_event: NewsletterSignup) {}
 }
 
+@BusEvent('billing.payment-captured', { partitionKey: 'orderId' })
+export class PaymentCaptured {
+  constructor(
+    readonly orderId: string,
+    readonly amount: number,
+  ) {}
+}
+
+@BusEvent('mailing.receipt-requested')
+export class ReceiptRequested {
+  constructor(readonly email: string) {}
+}
+
+/**
+ * Handlers whose jobs fail, to fill the failed sets: a partitioned one (one lane, parks the key of a payment it
+ * cannot settle) and a plain one (fails while the mail server is down).
+ */
+@Injectable()
+export class FailingHandlers {
+  mailServerDown = true;
+
+  @OnEventAsync(PaymentCaptured, { id: 'billing.settle-payment', lanes: 1, attempts: 1, onExhausted: 'park' })
+  settle(event: PaymentCaptured) {
+    if (event.amount < 0) throw new Error(`cannot settle a negative amount for ${event.orderId}`);
+  }
+
+  @OnEventAsync(ReceiptRequested, { id: 'mailing.send-receipt', attempts: 1 })
+  sendReceipt(event: ReceiptRequested) {
+    if (this.mailServerDown) throw new Error('mail server down');
+    return { sent: event.email };
+  }
+}
+
 export const CREDENTIALS = { username: 'ops', password: 'correct horse battery staple' };
 
 /** Queues the dashboard must show: each handler's queue and each lane of the partitioned one. */
@@ -46,20 +79,29 @@ export interface DashboardApp {
   readonly prefix: string;
 }
 
+/** What runs next to the dashboard: by default {@link ShopHandlers} in a publisher-only bus. */
+export interface DashboardAppOptions {
+  /** Default `'publisher'`: jobs stay waiting, so the board has jobs to show. */
+  readonly role?: EventBusRole;
+  /** Default `[ShopHandlers]`. */
+  readonly providers?: Provider[];
+}
+
 /**
- * A real HTTP app (Express) with the bus as a publisher (jobs stay waiting, so the board has jobs to show) and the
- * dashboard, listening on a free loopback port.
+ * A real HTTP app (Express) with the bus (by default a publisher, see {@link DashboardAppOptions}) and the dashboard,
+ * listening on a free loopback port.
  */
 export async function startDashboardApp(
   dashboard: EventBusDashboardOptions = { route: '/queues', auth: CREDENTIALS },
+  { role = 'publisher', providers = [ShopHandlers] }: DashboardAppOptions = {},
 ): Promise<DashboardApp> {
   const prefix = freshPrefix();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      EventBusModule.forRoot({ connection: redisUrl(), prefix, role: 'publisher', logManifest: false }),
+      EventBusModule.forRoot({ connection: redisUrl(), prefix, role, logManifest: false }),
       EventBusDashboardModule.forRoot(dashboard),
     ],
-    providers: [ShopHandlers],
+    providers,
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');

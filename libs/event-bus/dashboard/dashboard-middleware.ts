@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LaneSettingLockedError } from './errors';
 
 /** An Express-style middleware: what the dashboard's `auth.middleware` option takes (Express `req`/`res` fit). */
 export type DashboardMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -36,23 +35,6 @@ export function basicAuthMiddleware(auth: DashboardBasicAuth): DashboardMiddlewa
 /** Lets every request through (`auth: false`). */
 export const openAccess: DashboardMiddleware = (_req, _res, next) => next();
 
-const LANE_SETTING = /\/api\/queues\/([^/?]+)\/(concurrency|rate-limit)(?:\/release)?\/?(?:\?|$)/;
-const LANE_QUEUE = /^\{.+\.lane-\d+\}$/;
-
-/**
- * Answers 405, with the reason, a request of the board's API that would change a partition lane's global
- * concurrency or rate limit (the lane adapter refuses them too; this gives the UI a clear answer instead of a 500).
- */
-export const laneSettingsGuard: DashboardMiddleware = (req, res, next) => {
-  const match = req.method === 'PUT' ? LANE_SETTING.exec(req.url ?? '') : null;
-  const queue = match ? safeDecode(match[1]!) : undefined;
-  if (!match || queue === undefined || !LANE_QUEUE.test(queue)) return next();
-  const error = new LaneSettingLockedError(queue, match[2] === 'concurrency' ? 'global concurrency' : 'rate limit');
-  res.statusCode = 405;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ error: error.name, message: error.message }));
-};
-
 /** Runs middlewares one after the other (Nest applies the board's one middleware option before its router). */
 export function chainMiddleware(...chain: readonly DashboardMiddleware[]): DashboardMiddleware {
   return (req, res, next) => {
@@ -62,14 +44,6 @@ export function chainMiddleware(...chain: readonly DashboardMiddleware[]): Dashb
     };
     run(0);
   };
-}
-
-function safeDecode(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Equal-length digests, so the comparison takes the same time whatever the input's length. */

@@ -1,9 +1,10 @@
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule, BullBoardModuleOptions } from '@bull-board/nestjs';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { chainMiddleware, laneSettingsGuard } from './dashboard-middleware';
+import { chainMiddleware } from './dashboard-middleware';
 import { DashboardQueuesRegistrar } from './dashboard-queues.registrar';
 import { EventBusDashboardOptions, resolveDashboardOptions } from './event-bus-dashboard-options';
+import { laneGuard } from './lane-guard.middleware';
 
 /**
  * Bull Board for the bus: every async handler's queue and every partition lane, registered at bootstrap. Import it
@@ -33,7 +34,7 @@ export class EventBusDashboardModule {
           // @bull-board/express 9.10.1 brings its own copy of @bull-board/api, whose adapter classes TypeScript
           // sees as different types; at run time the board only calls their public methods.
           adapter: ExpressAdapter as unknown as BullBoardModuleOptions['adapter'],
-          middleware: chainMiddleware(resolved.middleware, laneSettingsGuard),
+          middleware: chainMiddleware(resolved.middleware, laneGuard),
           boardOptions: { uiConfig: { boardTitle: resolved.title } },
         }),
       ],
