@@ -3,8 +3,9 @@ import { redisUrl } from './bus-app';
 import { deferred, Recorder, within } from './deferred';
 
 /**
- * Waits (bounded) until a job reaches `completed` or `failed`: listens to the queue's event stream first, then
- * checks the current state, so a job that finished before the call is not missed.
+ * Waits (bounded) until a job reaches `completed` or `failed`. Reads the queue's event stream from its start (not
+ * from "now": the first read may be issued after the job finished), then also checks the current state, so a job
+ * that finished before the call, or whose events were trimmed, is not missed.
  */
 export async function waitForFinished(
   prefix: string,
@@ -13,7 +14,7 @@ export async function waitForFinished(
   ms = 10_000,
 ): Promise<{ state: 'completed' | 'failed'; job: Job }> {
   const connection = { url: redisUrl() };
-  const events = new QueueEvents(queueName, { connection, prefix });
+  const events = new QueueEvents(queueName, { connection, prefix, lastEventId: '0-0' });
   const queue = new Queue(queueName, { connection, prefix });
   try {
     await events.waitUntilReady();
