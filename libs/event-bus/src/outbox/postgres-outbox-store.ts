@@ -4,8 +4,14 @@ import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
 import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
 
 /** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
+/** What node-postgres resolves a statement with (the part the stores read). */
+export interface PgResult {
+  readonly rows: Record<string, unknown>[];
+}
+
 export interface PgClientLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Resolves with one result per statement when `text` holds several (simple query protocol, no params). */
+  query(text: string, params?: unknown[]): Promise<PgResult | PgResult[]>;
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
   removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
   release(destroy?: boolean | Error): void;
@@ -45,8 +51,9 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
  *   channel, delivered to listeners when the transaction commits (skipped when a relay of the publishing process
  *   is woken in-process instead: see {@link OutboxInsertOptions});
  * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
- *   out of order); the oldest pending rows `ORDER BY id FOR UPDATE SKIP LOCKED LIMIT n`; relay; mark `relayed_at`;
- *   `COMMIT` (or `ROLLBACK` when the relay failed);
+ *   out of order); one `UPDATE … SET relayed_at … WHERE id IN (the oldest pending rows ORDER BY id LIMIT n FOR
+ *   UPDATE SKIP LOCKED) RETURNING …`; relay, in id order; `COMMIT` (or `ROLLBACK` when the relay failed, which
+ *   makes the rows pending again);
  * - prune: deletes rows relayed before the retention.
  */
 export class PostgresOutboxStore implements OutboxStore {
@@ -95,29 +102,37 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> {
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`claim limit must be a positive integer: ${limit}`);
     const client = await this.pool().connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       try {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.table]);
-        const { rows } = await client.query(
-          `SELECT id::text AS row_id, queue, job_id, name, data, options, ordered, created_at FROM ${this.table}
-           WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [limit],
+        // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
+        // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
+        // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
+        // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
+        const results = await client.query(
+          `BEGIN;
+           SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
+           UPDATE ${this.table} SET relayed_at = clock_timestamp()
+           WHERE id IN (
+             SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+           )
+           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
         );
-        const claimed = rows.map(toOutboxRow);
-        if (claimed.length === 0) {
+        const { rows } = lastResult(results);
+        if (rows.length === 0) {
           await client.query('COMMIT');
           return { rows: [], relayedAt: new Date() };
         }
+        const claimed = rows.map(toOutboxRow).sort(byRowId);
+        const claimedAt = rows[0]!.relayed_at as Date;
+        const started = Date.now();
         await relay(claimed);
-        const marked = await client.query(
-          `UPDATE ${this.table} SET relayed_at = clock_timestamp() WHERE id = ANY($1::bigint[]) RETURNING relayed_at`,
-          [claimed.map((row) => row.id)],
-        );
         await client.query('COMMIT');
-        return { rows: claimed, relayedAt: marked.rows[0]!.relayed_at as Date };
+        // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
+        return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
@@ -132,13 +147,15 @@ export class PostgresOutboxStore implements OutboxStore {
   async prune(retentionMs: number): Promise<number> {
     const client = await this.pool().connect();
     try {
-      const { rows } = await client.query(
-        `WITH deleted AS (
+      const { rows } = lastResult(
+        await client.query(
+          `WITH deleted AS (
            DELETE FROM ${this.table} WHERE relayed_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
            RETURNING 1
          )
          SELECT count(*)::int AS count FROM deleted`,
-        [retentionMs],
+          [retentionMs],
+        ),
       );
       return rows[0]!.count as number;
     } finally {
@@ -149,7 +166,9 @@ export class PostgresOutboxStore implements OutboxStore {
   async pending(): Promise<number> {
     const client = await this.pool().connect();
     try {
-      const { rows } = await client.query(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`);
+      const { rows } = lastResult(
+        await client.query(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`),
+      );
       return rows[0]!.count as number;
     } finally {
       client.release();
@@ -201,6 +220,16 @@ export class PostgresOutboxStore implements OutboxStore {
       client.release(true);
     };
   }
+}
+
+/** A multi-statement query resolves with one result per statement. */
+function lastResult(results: PgResult | PgResult[]): PgResult {
+  return Array.isArray(results) ? results[results.length - 1]! : results;
+}
+
+/** Row ids are bigints as decimal strings: shorter is smaller, then digit by digit. */
+function byRowId(a: OutboxRow, b: OutboxRow): number {
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function toOutboxRow(row: Record<string, unknown>): OutboxRow {
