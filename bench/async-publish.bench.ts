@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { HANDLER_IDS, orderPlaced, rawEventId, rawJobData, rawJobOptions } from './support/bench-events';
 import { orderApp } from './support/bench-apps';
 import { Contender, fromCallers, interleave, rate } from './support/measure';
-import { deletePrefix, freshPrefix } from './support/redis-tools';
+import { deletePrefix, describeLoad, freshPrefix, Load, withLoad } from './support/redis-tools';
 import { Scenario } from './support/scenario';
 
 const CALLERS = 64;
@@ -19,15 +19,22 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
   const events = quick ? 5_000 : 20_000;
   const jobs = events * HANDLER_IDS.length;
   let counter = 0;
+  // CPU load per sample of each contender (the first is the warm-up round's).
+  const loads: Record<'bus' | 'add' | 'bulk', Load[]> = { bus: [], add: [], bulk: [] };
+  const measured = async (side: keyof typeof loads, run: () => Promise<number>): Promise<number> => {
+    const { result, load } = await withLoad(redisUrl, run);
+    loads[side].push(load);
+    return result;
+  };
 
   /** Raw BullMQ queues under a fresh prefix, sharing one connection (as the bus's producer does). */
-  const rawSample = async (write: (queues: Queue[]) => Promise<void>): Promise<number> => {
+  const rawSample = async (side: 'add' | 'bulk', write: (queues: Queue[]) => Promise<void>): Promise<number> => {
     const prefix = freshPrefix('raw');
     const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const queues = HANDLER_IDS.map((name) => new Queue(name, { connection, prefix }));
     await Promise.all(queues.map((queue) => queue.waitUntilReady()));
     try {
-      return await rate(jobs, () => write(queues));
+      return await measured(side, () => rate(jobs, () => write(queues)));
     } finally {
       await Promise.all(queues.map((queue) => queue.close()));
       await connection.quit();
@@ -48,7 +55,9 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
         const { app, bus } = await orderApp({ connection: redisUrl, prefix, role: 'publisher' });
         await bus.publish(orderPlaced(-1)); // opens the connection and loads the scripts, as the raw side's waitUntilReady
         try {
-          return await rate(jobs, () => fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i))));
+          return await measured('bus', () =>
+            rate(jobs, () => fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i)))),
+          );
         } finally {
           await app.close();
           await deletePrefix(redisUrl, prefix);
@@ -58,7 +67,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
     {
       label: 'queue.add',
       sample: () =>
-        rawSample((queues) =>
+        rawSample('add', (queues) =>
           fromCallers(events, CALLERS, (i) => {
             const eventId = rawEventId(counter++);
             return Promise.all(
@@ -73,7 +82,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
     {
       label: 'addBulk',
       sample: () =>
-        rawSample(async (queues) => {
+        rawSample('bulk', async (queues) => {
           for (let start = 0; start < events; start += CALLERS) {
             const ids = Array.from({ length: Math.min(CALLERS, events - start) }, () => rawEventId(counter++));
             await Promise.all(
@@ -84,7 +93,9 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
     },
   ];
   const [bus, add, bulk] = await interleave(contenders, rounds);
+  const load = (side: keyof typeof loads) => describeLoad(loads[side].slice(1));
   const note = `${events.toLocaleString('en-US')} events = ${jobs.toLocaleString('en-US')} jobs per sample`;
+  const cpu = (peer: 'add' | 'bulk') => `CPU while sampling (1 core = 100%): ours ${load('bus')}; peer ${load(peer)}`;
   return [
     {
       id: '2a',
@@ -94,7 +105,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
       unit: 'jobs/s',
       samples: [bus!, add!],
       goal: { op: '>=', value: 1.3 },
-      note,
+      note: `${note}. ${cpu('add')}`,
     },
     {
       id: '2b',
@@ -104,7 +115,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
       unit: 'jobs/s',
       samples: [bus!, bulk!],
       goal: { op: '>=', value: 0.9 },
-      note,
+      note: `${note}. ${cpu('bulk')}`,
     },
   ];
 };

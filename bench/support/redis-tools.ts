@@ -41,3 +41,43 @@ export async function redisVersion(url: string): Promise<string> {
     await redis.quit();
   }
 }
+
+/** CPU seconds Redis has used (INFO cpu: user + system, main thread and others). */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** CPU load while something ran: this process's and Redis's CPU time over the wall time (1 = one core busy). */
+export interface Load {
+  readonly node: number;
+  readonly redis: number;
+}
+
+/**
+ * Runs `run` and reports, beside its result, how busy this process and Redis were meanwhile: which side is the
+ * bottleneck of a scenario (this process at ~1 core means the JavaScript thread is saturated).
+ */
+export async function withLoad<T>(redisUrl: string, run: () => Promise<T>): Promise<{ result: T; load: Load }> {
+  const redis = new Redis(redisUrl);
+  try {
+    const redisBefore = await redisCpuSeconds(redis);
+    const nodeBefore = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const result = await run();
+    const wall = Number(process.hrtime.bigint() - start) / 1e9;
+    const node = process.cpuUsage(nodeBefore);
+    const redisUsed = (await redisCpuSeconds(redis)) - redisBefore;
+    return { result, load: { node: (node.user + node.system) / 1e6 / wall, redis: redisUsed / wall } };
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** The median load of some samples, as "node 97%, Redis 55%". */
+export function describeLoad(loads: readonly Load[]): string {
+  const mid = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+  const percent = (value: number) => `${Math.round(value * 100)}%`;
+  return `node ${percent(mid(loads.map((l) => l.node)))}, Redis ${percent(mid(loads.map((l) => l.redis)))}`;
+}
