@@ -206,6 +206,21 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(await queue('only.filtered').count()).toBe(1);
   });
 
+  it('writes that go out as several MULTIs reach Redis in the order they were made, whatever their sizes', async () => {
+    const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
+    await bus.publish(new InvoiceRequested('warm-up', 1));
+    // 32 events × 3 handlers fill a 96-job MULTI; the next publish, in the same turn, gets a MULTI of its own.
+    const big = bus.publishAll(Array.from({ length: 32 }, (_, i) => new InvoiceRequested(`o-b${i}`, 1)));
+    const small = bus.publish(new InvoiceRequested('o-after', 1));
+    const receipts = [...(await big), await small];
+
+    const waiting = await queue('billing.create-invoice').getJobs(['wait'], 0, -1, true);
+    expect(waiting.map((job) => job.id)).toEqual([
+      expect.stringContaining('billing.create-invoice'), // the warm-up
+      ...receipts.map((receipt) => receipt.jobs[0]!.jobId),
+    ]);
+  });
+
   it('all jobs of one publish, and of many concurrent publishes, go out in one MULTI round trip', async () => {
     const { bus, prefix } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
     await bus.publish(new InvoiceRequested('warm-up', 1));

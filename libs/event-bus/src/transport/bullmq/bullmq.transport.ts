@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FlowProducer, Job, JobJson, JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Job, JobJson, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { isUnrecoverableError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
@@ -31,7 +31,7 @@ export class BullMqTransport implements EventTransport {
   readonly name = 'bullmq';
   private readonly logger = new Logger('EventBus');
   private producer: { client: Redis; owned: boolean } | undefined;
-  private flowProducer: FlowProducer | undefined;
+  private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs));
@@ -40,7 +40,7 @@ export class BullMqTransport implements EventTransport {
     client: () => this.producerClient(),
     queue: (name) => this.queue(name),
     addJobs: async (jobs) => {
-      const failure = (await this.addFlow(jobs)).find((outcome) => outcome !== null);
+      const failure = (await this.addInOrder(jobs)).find((outcome) => outcome !== null);
       if (failure) throw failure;
     },
   });
@@ -124,12 +124,11 @@ export class BullMqTransport implements EventTransport {
 
   async close(): Promise<void> {
     await this.stopConsumers(0);
-    await this.flowProducer?.close();
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
     if (this.producer?.owned) await closeClient(this.producer.client);
     this.producer = undefined;
-    this.flowProducer = undefined;
+    this.addClient = undefined;
   }
 
   private producerClient(): Redis {
@@ -162,25 +161,40 @@ export class BullMqTransport implements EventTransport {
 
   /** Writes a batch in one MULTI across the handlers' queues; one outcome per job. */
   private write(jobs: readonly OutgoingJob[]): Promise<(Error | null)[]> {
-    return this.addFlow(
+    return this.addInOrder(
       jobs.map((job) => new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId)),
     );
   }
 
-  /** Adds jobs of any queues in one MULTI (the flow backend's `addFlow`); one outcome per job, in order. */
-  private async addFlow(jobs: readonly Job[]): Promise<(Error | null)[]> {
-    const flow = (this.flowProducer ??= new FlowProducer({
-      connection: this.producerClient(),
-      prefix: this.options.prefix,
-    }));
-    const entries = jobs.map((job) => job.toFlowEntry());
-    await flow.waitUntilReady();
-    const results = await flow.getBackend().addFlow(entries);
-    return results.map(
-      ([error, result]) =>
+  /**
+   * Adds jobs of any queues in one MULTI; one outcome per job, in order. Each job is BullMQ's own add script, queued
+   * through the queue backend's `addJobToTransaction` (what `FlowProducer` uses for its atomic flows) with the
+   * job's validated `toFlowEntry` data. Unlike `FlowProducer.addFlow`, which awaits between jobs, every add is queued
+   * synchronously: MULTIs of consecutive calls reach Redis in call order whatever their sizes, and a job costs no
+   * extra promise turn.
+   */
+  private async addInOrder(jobs: readonly Job[]): Promise<(Error | null)[]> {
+    if (jobs.length === 0) return [];
+    // One promise for every call: they resume in call order even while the connection is still opening.
+    const client = await (this.addClient ??= this.queue(jobs[0]!.queueName).getBackend().client);
+    const multi = client.multi();
+    for (const job of jobs) {
+      const queue = this.queue(job.queueName);
+      const { jobData, jobId } = job.toFlowEntry();
+      // On a MULTI this queues the command and resolves with the transaction; outcomes come from exec below.
+      void queue
+        .getBackend()
+        .addJobToTransaction(multi, jobData, jobId!, {}, queue.keys)
+        .catch(() => undefined);
+    }
+    const results = (await multi.exec()) ?? [];
+    return jobs.map((_, index) => {
+      const [error, result] = results[index] ?? [new Error('Redis returned no reply for this job'), undefined];
+      return (
         error ??
-        (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null),
-    );
+        (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null)
+      );
+    });
   }
 }
 
