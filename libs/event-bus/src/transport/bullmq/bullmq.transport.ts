@@ -184,10 +184,10 @@ export class BullMqTransport implements EventTransport {
       // On a MULTI this queues the command and resolves with the transaction; outcomes come from exec below.
       void queue
         .getBackend()
-        .addJobToTransaction(multi, jobData, jobId!, {}, queue.keys)
+        .addJobToTransaction(multi, jobData, jobId, {}, queue.keys)
         .catch(() => undefined);
     }
-    const results = (await multi.exec()) ?? [];
+    const results: readonly [Error | null, unknown][] = (await multi.exec()) ?? [];
     return jobs.map((_, index) => {
       const [error, result] = results[index] ?? [new Error('Redis returned no reply for this job'), undefined];
       return (
