@@ -100,6 +100,22 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
     expect(JSON.stringify(event)).toBe(JSON.stringify(new InvoiceRequested('o-2b', 10)));
   });
 
+  it('a copy of a published event (with its property descriptors) is a new event, with jobs of its own', async () => {
+    const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
+    const event = new InvoiceRequested('o-2d', 10);
+    const first = await bus.publish(event);
+
+    const copy = Object.defineProperties(
+      Object.create(InvoiceRequested.prototype) as InvoiceRequested,
+      Object.getOwnPropertyDescriptors(event),
+    );
+    const child = Object.create(event) as InvoiceRequested;
+    const receipts = [await bus.publish(copy), await bus.publish(child)];
+
+    expect(new Set([first.eventId, ...receipts.map((receipt) => receipt.eventId)]).size).toBe(3);
+    expect(await queue('billing.create-invoice').count()).toBe(3);
+  });
+
   it('a frozen event published twice is enqueued once too', async () => {
     const { bus, queue } = await createBusApp({ providers: [InvoiceHandlers], bus: { role: 'publisher' } });
     const event = Object.freeze(new InvoiceRequested('o-2c', 10));

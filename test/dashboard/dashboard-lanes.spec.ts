@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { appRoutes } from '@bull-board/api/dist/routes.js';
 import { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -186,6 +187,31 @@ describe('dashboard: partition lanes keep their order', () => {
       globalConcurrency: 1,
       parked: [{ key: 'o-7', parkedJob: jobId }],
     });
+  });
+
+  it('refuses a retry sent with an absolute-form request target (PUT http://host/queues/api/…), as the board would run it', async () => {
+    const dashboard = await start();
+    const lane = queueHandle(LANE, dashboard.prefix);
+    const jobId = await failedLaneJob(dashboard);
+    const before = await laneState(dashboard, lane, jobId);
+    const target = `${dashboard.url}/queues/api/queues/${encodeURIComponent(LANE)}/${encodeURIComponent(jobId)}/retry`;
+
+    // fetch always sends origin-form; node:http sends the path as given, so the request line carries the full URL.
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(dashboard.url);
+      const req = request({ hostname, port, method: 'PUT', path: target, headers: AUTH }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+    expect(status).toBe(405);
+    expect(JSON.parse(body)).toMatchObject({ error: 'LaneOrderLockedError' });
+    expect(await laneState(dashboard, lane, jobId)).toEqual(before);
   });
 
   it('lets through, on a lane, reading a job, pausing and resuming, emptying waiting jobs and removing a failed one', async () => {

@@ -174,6 +174,33 @@ test.each(ORMS)(
   },
 );
 
+test('a relay whose LISTEN connection is killed listens again, and is woken by the next commit', async () => {
+  const relaying = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { pollInterval: 600_000 },
+    providers: [Ledger],
+  });
+  const publisher = await createTransactionalApp({
+    orm: 'drizzle',
+    databaseUrl: url,
+    prefix: relaying.prefix,
+    role: 'publisher',
+    outbox: { relay: false },
+    providers: [Ledger],
+  });
+  const listening = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'";
+  const [killed] = await query<{ pid: number }>(url, listening);
+  expect(killed).toBeDefined();
+  await query(url, 'SELECT pg_terminate_backend($1)', [killed!.pid]);
+
+  await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 1)));
+  await applied.count(1, 10_000);
+  const again = await query<{ pid: number }>(url, listening);
+  expect(again).toHaveLength(1);
+  expect(again[0]!.pid).not.toBe(killed!.pid);
+});
+
 test('a relay crashing after the enqueue and before marking the rows does not enqueue them twice', async () => {
   let crashes = 0;
   const crashOnce = (store: OutboxStore): OutboxStore =>

@@ -6,4 +6,5 @@ export type { DashboardAuth, EventBusDashboardOptions, ResolvedDashboardOptions 
 export { basicAuthMiddleware } from './dashboard-middleware';
 export type { DashboardBasicAuth, DashboardMiddleware } from './dashboard-middleware';
 export { LaneQueueAdapter } from './lane-queue.adapter';
+export { laneGuard } from './lane-guard.middleware';
 export * from './errors';

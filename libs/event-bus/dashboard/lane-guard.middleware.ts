@@ -65,7 +65,7 @@ const LANE_QUEUE = /^\{.+\.lane-\d+\}$/;
  * its API lets it; this guard covers the rest and gives the UI a clear answer instead of a 500.)
  */
 export const laneGuard: DashboardMiddleware = (req, res, next) => {
-  const match = READS.has(req.method ?? 'GET') ? null : API_QUEUE.exec(req.url ?? '');
+  const match = READS.has(req.method ?? 'GET') ? null : API_QUEUE.exec(pathOf(req.url ?? ''));
   const segments = match ? match[1]!.replace(/\/$/, '').split('/') : [];
   const queue = segments.length > 0 ? safeDecode(segments[0]!) : undefined;
   if (queue === undefined || !LANE_QUEUE.test(queue)) return next();
@@ -87,6 +87,21 @@ function fits(path: readonly string[], action: readonly string[]): boolean {
       segment.startsWith(':') ? action[index] !== '' : segment === action[index]!.toLowerCase(),
     )
   );
+}
+
+/**
+ * The path and query of a request target. An absolute-form target (`PUT http://host/queues/api/…`, which Node
+ * accepts) keeps its scheme and host after Express strips the mount path, while the board's router matches the
+ * parsed pathname: match that too.
+ */
+function pathOf(url: string): string {
+  if (url.startsWith('/')) return url;
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return url;
+  }
 }
 
 function safeDecode(value: string): string | undefined {

@@ -56,21 +56,36 @@ export type PublishedListener = (prepared: PreparedEvent) => void;
 /**
  * Events whose publish made jobs keep their envelope, so publishing the same instance again (say, after a failed
  * write) maps to the same job ids and BullMQ skips the ones already stored. It sits on the event itself, in a
- * non-enumerable symbol property (invisible to spreads, `Object.keys`, JSON, the codec and Jest's `toStrictEqual`);
- * frozen events fall back to a WeakMap. Events without jobs keep nothing: there is nothing to deduplicate, and on the
+ * non-enumerable symbol property (invisible to spreads, `Object.keys`, JSON, the codec and Jest's `toStrictEqual`),
+ * next to the event it belongs to, so that a copy made with its property descriptors, or an object whose prototype is
+ * the event, does not pass for it; frozen events (and Proxies that refuse the property) fall back to a WeakMap. Events without jobs keep nothing: there is nothing to deduplicate, and on the
  * sync-only path the WeakMap entry per event made the garbage collector the biggest cost of a publish (bench scenario
  * 1: 0.55× of @nestjs/event-emitter with a WeakMap, 0.8× with the property on every event).
  */
 const ENVELOPE = Symbol('nestjs-durable-bus:envelope');
 const frozenEnvelopes = new WeakMap<object, EventEnvelope>();
 
+/** What the property holds: the envelope, and the event it belongs to (copies and `Object.create` children differ). */
+interface KeptEnvelope {
+  readonly owner: object;
+  readonly envelope: EventEnvelope;
+}
+
 function knownEnvelope(event: object): EventEnvelope | undefined {
-  return (event as { [ENVELOPE]?: EventEnvelope })[ENVELOPE] ?? frozenEnvelopes.get(event);
+  const kept = (event as { [ENVELOPE]?: KeptEnvelope })[ENVELOPE];
+  if (kept?.owner === event) return kept.envelope;
+  return frozenEnvelopes.get(event);
 }
 
 function keepEnvelope(event: object, envelope: EventEnvelope): void {
-  if (Object.isExtensible(event)) Object.defineProperty(event, ENVELOPE, { value: envelope });
-  else frozenEnvelopes.set(event, envelope);
+  const kept: KeptEnvelope = { owner: event, envelope };
+  try {
+    if (Object.isExtensible(event) && Object.defineProperty(event, ENVELOPE, { value: kept, configurable: true }))
+      return;
+  } catch {
+    // A Proxy may refuse the property: the WeakMap takes it.
+  }
+  frozenEnvelopes.set(event, envelope);
 }
 
 /**

@@ -12,7 +12,10 @@ export interface OutboxRow {
 /** What one {@link OutboxStore.claim} relayed. */
 export interface ClaimedBatch {
   readonly rows: readonly OutboxRow[];
-  /** When the rows were marked relayed (database clock, like `createdAt`). */
+  /**
+   * When the rows' jobs were enqueued, on the database clock like `createdAt` (the PostgreSQL stores: the database
+   * time of the claim plus how long `relay` took), for the relay's latency figures.
+   */
   readonly relayedAt: Date;
 }
 
@@ -41,8 +44,8 @@ export interface OutboxStore {
   insert(transaction: unknown, jobs: readonly OutgoingJob[], options?: OutboxInsertOptions): Promise<void>;
   /**
    * In a transaction of its own: takes up to `limit` pending rows, oldest first, locked so that no other relay takes
-   * them (and so that relays take turns, keeping the order), calls `relay` with them, and, if it resolves, marks
-   * them relayed and commits. If `relay` rejects, rolls back: the rows stay pending. Resolves with what it relayed
+   * them (and so that relays take turns, keeping the order), marks them relayed, calls `relay` with them in order,
+   * and commits if it resolves. If `relay` rejects, rolls back: the rows stay pending. Resolves with what it relayed
    * (no rows when none were pending).
    */
   claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch>;

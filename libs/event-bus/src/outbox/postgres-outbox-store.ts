@@ -13,7 +13,9 @@ export interface PgClientLike {
   /** Resolves with one result per statement when `text` holds several (simple query protocol, no params). */
   query(text: string, params?: unknown[]): Promise<PgResult | PgResult[]>;
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
   release(destroy?: boolean | Error): void;
 }
 
@@ -23,8 +25,13 @@ export interface PgOwnClientLike {
   query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
   end(): Promise<void>;
 }
+
+/** First wait before a lost LISTEN connection is opened again; it doubles on each failure, up to the maximum. */
+const RELISTEN_FIRST_DELAY_MS = 1_000;
+const RELISTEN_MAX_DELAY_MS = 30_000;
 
 /** A node-postgres `Pool` (what TypeORM's Postgres driver and Drizzle's node-postgres driver hold). */
 export interface PgPoolLike {
@@ -178,48 +185,92 @@ export class PostgresOutboxStore implements OutboxStore {
   /**
    * LISTENs on a connection of its own, made with the pool's client class and options, so that it does not hold one
    * of the app's pool slots for the life of the process (a pool without them lends one instead). If that connection
-   * drops, the relay keeps polling.
+   * drops (an idle timeout, a failover), it is opened again, after 1 s and then up to every 30 s, and `onCommit` is
+   * called once it listens again, so commits notified meanwhile are not left to the next poll.
    */
   async listen(onCommit: () => void): Promise<() => Promise<void>> {
     const pool = this.pool();
     const listener = (message: { channel: string }) => {
       if (message.channel === this.channel) onCommit();
     };
-    if (!pool.Client) return this.listenOnPoolClient(await pool.connect(), listener);
-    const client = new pool.Client(pool.options);
-    client.on('error', (error) =>
-      this.logger.warn(`Outbox relay: the LISTEN connection failed (${error.message}); polling only from now on`),
-    );
-    client.on('notification', listener);
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${this.channel}"`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    return () => client.end().catch(() => undefined);
+    const Client = pool.Client;
+    if (!Client || pool.options === undefined) return this.listenOnPoolClient(await pool.connect(), listener);
+    let current: PgOwnClientLike | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    let delay = RELISTEN_FIRST_DELAY_MS;
+    const open = async (): Promise<void> => {
+      const client = new Client(pool.options);
+      client.on('notification', listener);
+      client.on('error', (error) => lost(client, error.message));
+      client.on('end', () => lost(client, 'connection closed'));
+      try {
+        await client.connect();
+        await client.query(`LISTEN "${this.channel}"`);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      if (stopped) return void client.end().catch(() => undefined);
+      current = client;
+      delay = RELISTEN_FIRST_DELAY_MS;
+    };
+    const reopenLater = () => {
+      retry = setTimeout(() => {
+        open().then(onCommit, (error: unknown) => {
+          this.logger.warn(`Outbox relay: cannot LISTEN again (${describe(error)}); next try in ${delay} ms`);
+          reopenLater();
+        });
+      }, delay);
+      retry.unref();
+      delay = Math.min(delay * 2, RELISTEN_MAX_DELAY_MS);
+    };
+    const lost = (client: PgOwnClientLike, reason: string) => {
+      if (stopped || client !== current) return;
+      current = undefined;
+      void client.end().catch(() => undefined);
+      this.logger.warn(`Outbox relay: the LISTEN connection was lost (${reason}); polling until it is back`);
+      reopenLater();
+    };
+    await open();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      const client = current;
+      current = undefined;
+      await client?.end().catch(() => undefined);
+    };
   }
 
   private async listenOnPoolClient(
     client: PgClientLike,
     listener: (message: { channel: string }) => void,
   ): Promise<() => Promise<void>> {
+    // A checked-out client's errors are ours to handle (unhandled, they would crash the process): poll from then on.
+    const onError = (error: Error) =>
+      this.logger.warn(`Outbox relay: the LISTEN connection failed (${error.message}); polling only from now on`);
+    client.on('error', onError);
     client.on('notification', listener);
     try {
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
       client.removeListener('notification', listener);
+      client.removeListener('error', onError);
       client.release(true);
       throw error;
     }
     return async () => {
       client.removeListener('notification', listener);
+      client.removeListener('error', onError);
       // A connection that listened is not returned to the pool for reuse.
       await client.query(`UNLISTEN "${this.channel}"`).catch(() => undefined);
       client.release(true);
     };
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A multi-statement query resolves with one result per statement. */

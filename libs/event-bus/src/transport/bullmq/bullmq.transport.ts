@@ -176,8 +176,14 @@ export class BullMqTransport implements EventTransport {
   private async addInOrder(jobs: readonly Job[]): Promise<(Error | null)[]> {
     if (jobs.length === 0) return [];
     // One promise for every call: they resume in call order even while the connection is still opening.
-    const client = await (this.addClient ??= this.queue(jobs[0]!.queueName).getBackend().client);
+    const client = await (this.addClient ??= this.queue(jobs[0]!.queueName)
+      .getBackend()
+      .client.catch((error: unknown) => {
+        this.addClient = undefined; // the next write tries again
+        throw error;
+      }));
     const multi = client.multi();
+    const queuedBefore = commandsQueued(multi);
     for (const job of jobs) {
       const queue = this.queue(job.queueName);
       const { jobData, jobId } = job.toFlowEntry();
@@ -186,6 +192,12 @@ export class BullMqTransport implements EventTransport {
         .getBackend()
         .addJobToTransaction(multi, jobData, jobId, {}, queue.keys)
         .catch(() => undefined);
+    }
+    // A job whose command could not be queued (it failed before reaching the MULTI) would shift every later reply
+    // onto the wrong job: refuse the whole batch instead. Nothing was sent (the MULTI is buffered until exec).
+    const queued = commandsQueued(multi) - queuedBefore;
+    if (queued !== jobs.length) {
+      throw new Error(`Only ${queued} of ${jobs.length} jobs could be queued on the MULTI; nothing was written`);
     }
     const results: readonly [Error | null, unknown][] = (await multi.exec()) ?? [];
     return jobs.map((_, index) => {
@@ -196,6 +208,11 @@ export class BullMqTransport implements EventTransport {
       );
     });
   }
+}
+
+/** Commands queued on an ioredis pipeline or MULTI so far (its `length`, which BullMQ's interface leaves out). */
+function commandsQueued(transaction: object): number {
+  return (transaction as { length: number }).length;
 }
 
 /** QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). */
