@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { BusEvent, ClaimedBatch, OnEventAsync, OutboxRow, OutboxStore, outboxMigrationSql } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  ClaimedBatch,
+  EVENT_TRANSPORT,
+  EventTransport,
+  OnEventAsync,
+  OutboxDefaults,
+  OutboxRelay,
+  OutboxRow,
+  OutboxStore,
+  outboxMigrationSql,
+} from 'nestjs-durable-bus';
 import { Client } from 'pg';
 import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
@@ -199,6 +210,42 @@ test('a relay whose LISTEN connection is killed listens again, and is woken by t
   const again = await query<{ pid: number }>(url, listening);
   expect(again).toHaveLength(1);
   expect(again[0]!.pid).not.toBe(killed!.pid);
+});
+
+test('a relay stopped while it is still starting stops listening and does not relay', async () => {
+  let listening = 0;
+  const counting = (store: OutboxStore): OutboxStore =>
+    Object.assign(Object.create(store) as OutboxStore, {
+      listen: async (onCommit: () => void) => {
+        const stopListening = await store.listen(onCommit);
+        listening++;
+        return async () => {
+          listening--;
+          await stopListening();
+        };
+      },
+    });
+  const app = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { relay: false },
+    wrapStore: counting,
+    providers: [Ledger],
+  });
+  const relay = new OutboxRelay(app.outbox.store!, app.app.get<EventTransport>(EVENT_TRANSPORT), {
+    ...OutboxDefaults,
+    store: app.outbox.store!,
+    pollInterval: 10,
+  });
+
+  const started = relay.start();
+  await relay.stop();
+  await started;
+
+  expect(relay.running).toBe(false);
+  expect(listening).toBe(0);
+  await app.db.transaction(() => app.bus.publish(new AccountChanged('a1', 1)));
+  expect(await relay.drain()).toBe(1); // still pending: nothing relayed it meanwhile
 });
 
 test('a relay crashing after the enqueue and before marking the rows does not enqueue them twice', async () => {

@@ -31,6 +31,7 @@ const LATENCY_WINDOW = 10_000;
 export class OutboxRelay {
   private readonly logger = new Logger('EventBus');
   private started = false;
+  private starting: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private woken = false;
   private wakeIdle: (() => void) | undefined;
@@ -56,23 +57,37 @@ export class OutboxRelay {
   }
 
   /** Starts listening for commits, relaying and pruning. */
-  async start(): Promise<void> {
-    if (this.started) return;
+  start(): Promise<void> {
+    if (this.started) return this.starting ?? Promise.resolve();
     this.started = true;
+    this.starting = this.begin();
+    return this.starting;
+  }
+
+  private async begin(): Promise<void> {
+    let stopListening: (() => Promise<void>) | undefined;
     try {
-      this.stopListening = await this.store.listen(() => this.wake());
+      stopListening = await this.store.listen(() => this.wake());
     } catch (error) {
       this.logger.warn(`Outbox relay: cannot listen for commits (${describe(error)}); polling only`);
     }
+    if (!this.started) {
+      // stop() was called while LISTEN was being set up: undo it rather than leave it running.
+      await stopListening?.().catch(() => undefined);
+      return;
+    }
+    this.stopListening = stopListening;
     this.loop = this.run();
     this.pruneTimer = setInterval(() => void this.prune(), this.options.pruneInterval);
     this.pruneTimer.unref();
   }
 
-  /** Stops: waits for the batch in progress, stops listening and pruning. */
+  /** Stops: waits for a start in progress and the batch in progress, stops listening and pruning. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.starting;
+    this.starting = undefined;
     clearInterval(this.pruneTimer);
     this.wake();
     await this.loop;
