@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { HANDLER_IDS, orderPlaced, rawEventId, rawJobData, rawJobOptions } from './support/bench-events';
 import { orderApp } from './support/bench-apps';
 import { Contender, fromCallers, interleave, rate } from './support/measure';
-import { deletePrefix, describeLoad, freshPrefix, Load, withLoad } from './support/redis-tools';
+import { deletePrefix, freshPrefix, LoadLog } from './support/redis-tools';
 import { Scenario } from './support/scenario';
 
 const CALLERS = 64;
@@ -19,13 +19,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
   const events = quick ? 5_000 : 20_000;
   const jobs = events * HANDLER_IDS.length;
   let counter = 0;
-  // CPU load per sample of each contender (the first is the warm-up round's).
-  const loads: Record<'bus' | 'add' | 'bulk', Load[]> = { bus: [], add: [], bulk: [] };
-  const measured = async (side: keyof typeof loads, run: () => Promise<number>): Promise<number> => {
-    const { result, load } = await withLoad(redisUrl, run);
-    loads[side].push(load);
-    return result;
-  };
+  const loads = new LoadLog<'bus' | 'add' | 'bulk'>(redisUrl);
 
   /** Raw BullMQ queues under a fresh prefix, sharing one connection (as the bus's producer does). */
   const rawSample = async (side: 'add' | 'bulk', write: (queues: Queue[]) => Promise<void>): Promise<number> => {
@@ -34,7 +28,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
     const queues = HANDLER_IDS.map((name) => new Queue(name, { connection, prefix }));
     await Promise.all(queues.map((queue) => queue.waitUntilReady()));
     try {
-      return await measured(side, () => rate(jobs, () => write(queues)));
+      return await loads.measure(side, () => rate(jobs, () => write(queues)));
     } finally {
       await Promise.all(queues.map((queue) => queue.close()));
       await connection.quit();
@@ -55,7 +49,7 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
         const { app, bus } = await orderApp({ connection: redisUrl, prefix, role: 'publisher' });
         await bus.publish(orderPlaced(-1)); // opens the connection and loads the scripts, as the raw side's waitUntilReady
         try {
-          return await measured('bus', () =>
+          return await loads.measure('bus', () =>
             rate(jobs, () => fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i)))),
           );
         } finally {
@@ -93,9 +87,9 @@ export const asyncPublish: Scenario = async ({ quick, rounds, redisUrl }) => {
     },
   ];
   const [bus, add, bulk] = await interleave(contenders, rounds);
-  const load = (side: keyof typeof loads) => describeLoad(loads[side].slice(1));
   const note = `${events.toLocaleString('en-US')} events = ${jobs.toLocaleString('en-US')} jobs per sample`;
-  const cpu = (peer: 'add' | 'bulk') => `CPU while sampling (1 core = 100%): ours ${load('bus')}; peer ${load(peer)}`;
+  const cpu = (peer: 'add' | 'bulk') =>
+    `CPU while sampling (1 core = 100%): ours ${loads.describe('bus')}; peer ${loads.describe(peer)}`;
   return [
     {
       id: '2a',

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { HANDLER_IDS, orderPlaced, rawEventId, rawJobData, rawJobOptions } from './support/bench-events';
 import { orderApp } from './support/bench-apps';
 import { Contender, countdown, fromCallers, interleave, rate } from './support/measure';
-import { deletePrefix, describeLoad, freshPrefix, Load, withLoad } from './support/redis-tools';
+import { deletePrefix, freshPrefix, LoadLog } from './support/redis-tools';
 import { Scenario } from './support/scenario';
 
 const CALLERS = 64;
@@ -18,12 +18,7 @@ export const endToEnd: Scenario = async ({ quick, rounds, redisUrl }) => {
   const events = quick ? 1_500 : 5_000;
   const jobs = events * HANDLER_IDS.length;
   let counter = 0;
-  const loads: Load[][] = [[], []]; // per contender, the first is the warm-up round's
-  const measured = async (side: 0 | 1, run: () => Promise<number>): Promise<number> => {
-    const { result, load } = await withLoad(redisUrl, run);
-    loads[side]!.push(load);
-    return result;
-  };
+  const loads = new LoadLog<'bus' | 'raw'>(redisUrl);
 
   const contenders: Contender[] = [
     {
@@ -38,7 +33,7 @@ export const endToEnd: Scenario = async ({ quick, rounds, redisUrl }) => {
           await warm.done;
           const all = countdown(jobs);
           handlers.onHandled = all.tick;
-          return await measured(0, () =>
+          return await loads.measure('bus', () =>
             rate(jobs, async () => {
               await fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i)));
               await all.done;
@@ -87,7 +82,7 @@ export const endToEnd: Scenario = async ({ quick, rounds, redisUrl }) => {
           await warm.done;
           const all = countdown(jobs);
           onJob = all.tick;
-          return await measured(1, () =>
+          return await loads.measure('raw', () =>
             rate(jobs, async () => {
               for (let start = 0; start < events; start += CALLERS) await add(start, Math.min(events, start + CALLERS));
               await all.done;
@@ -114,8 +109,8 @@ export const endToEnd: Scenario = async ({ quick, rounds, redisUrl }) => {
       goal: { op: '>=', value: 0.9 },
       note:
         `${jobs.toLocaleString('en-US')} jobs per sample, concurrency ${CONCURRENCY} per queue, one process. ` +
-        `CPU while sampling (1 core = 100%): ours ${describeLoad(loads[0]!.slice(1))}; ` +
-        `peer ${describeLoad(loads[1]!.slice(1))}`,
+        `CPU while sampling (1 core = 100%): ours ${loads.describe('bus')}; ` +
+        `peer ${loads.describe('raw')}`,
     },
   ];
 };

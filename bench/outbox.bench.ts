@@ -18,6 +18,7 @@ import {
   EventBus,
   EventBusOutbox,
   OutboxRelay,
+  OutboxRow,
   OutboxStore,
   outboxMigrationSql,
 } from 'nestjs-durable-bus';
@@ -79,9 +80,7 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
     try {
       const relayed = (count: number) => {
         const all = countdown(count);
-        onRelayed = (rows) => {
-          for (let i = 0; i < rows; i++) all.tick();
-        };
+        onRelayed = all.tick;
         return all.done;
       };
       const relay = app.get(EventBusOutbox).relay;
@@ -203,18 +202,13 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
 
 /** The store, reporting how many rows each successful claim moved to the transport. */
 function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): OutboxStore {
-  return {
-    name: store.name,
-    insert: (transaction, jobs, options) => store.insert(transaction, jobs, options),
-    claim: async (limit, relay): Promise<ClaimedBatch> => {
+  return Object.assign(Object.create(store) as OutboxStore, {
+    claim: async (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> => {
       const batch = await store.claim(limit, relay);
       onRelayed(batch.rows.length);
       return batch;
     },
-    prune: (retention) => store.prune(retention),
-    pending: () => store.pending(),
-    listen: (onCommit) => store.listen(onCommit),
-  };
+  });
 }
 
 async function sql(url: string, ...statements: string[]): Promise<void> {

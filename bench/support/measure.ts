@@ -50,14 +50,15 @@ export async function fromCallers(
   );
 }
 
-/** Resolves when `count()` reaches `target` (checked whenever `tick` is called). */
-export function countdown(target: number): { tick(): void; done: Promise<void> } {
+/** `done` resolves once `tick` has counted `target` items (one per call unless told how many). */
+export function countdown(target: number): { tick(items?: number): void; done: Promise<void> } {
   let seen = 0;
   let resolve: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolve = r));
   return {
-    tick: () => {
-      if (++seen === target) resolve();
+    tick: (items = 1) => {
+      seen += items;
+      if (seen >= target) resolve();
     },
     done,
   };

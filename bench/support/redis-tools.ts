@@ -75,9 +75,25 @@ export async function withLoad<T>(redisUrl: string, run: () => Promise<T>): Prom
   }
 }
 
-/** The median load of some samples, as "node 97%, Redis 55%". */
-export function describeLoad(loads: readonly Load[]): string {
-  const mid = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
-  const percent = (value: number) => `${Math.round(value * 100)}%`;
-  return `node ${percent(mid(loads.map((l) => l.node)))}, Redis ${percent(mid(loads.map((l) => l.redis)))}`;
+/**
+ * The load of every sample, per contender, measured with {@link withLoad}: `measure` wraps a sample, `describe` gives
+ * the median of a contender's samples as "node 97%, Redis 55%", leaving out its first (the warm-up round's).
+ */
+export class LoadLog<Side extends string> {
+  private readonly loads = new Map<Side, Load[]>();
+
+  constructor(private readonly redisUrl: string) {}
+
+  async measure(side: Side, run: () => Promise<number>): Promise<number> {
+    const { result, load } = await withLoad(this.redisUrl, run);
+    this.loads.set(side, [...(this.loads.get(side) ?? []), load]);
+    return result;
+  }
+
+  describe(side: Side): string {
+    const measured = (this.loads.get(side) ?? []).slice(1);
+    const mid = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+    const percent = (value: number) => `${Math.round(value * 100)}%`;
+    return `node ${percent(mid(measured.map((l) => l.node)))}, Redis ${percent(mid(measured.map((l) => l.redis)))}`;
+  }
 }

@@ -29,8 +29,7 @@ export type Row =
       readonly value: number;
       readonly goal: Goal;
       readonly note?: string;
-    }
-  | { readonly id: string; readonly scenario: string; readonly pending: string };
+    };
 
 function passes(value: number, goal: Goal): boolean {
   if (goal.op === '>=') return value >= goal.value;
@@ -51,7 +50,6 @@ function goalText(goal: Goal, ratio: boolean): string {
 /** Whether every measured row met its goal. */
 export function allPass(rows: readonly Row[]): boolean {
   return rows.every((row) => {
-    if ('pending' in row) return true;
     if ('value' in row) return passes(row.value, row.goal);
     return passes(median(row.samples[0]!) / median(row.samples[1]!), row.goal);
   });
@@ -67,10 +65,6 @@ export function renderMarkdown(rows: readonly Row[], header: string): string {
   ];
   const details: string[] = [];
   for (const row of rows) {
-    if ('pending' in row) {
-      lines.push(`| ${row.id} | ${row.scenario} | | | | | pending: ${row.pending} |`);
-      continue;
-    }
     if ('value' in row) {
       const ok = passes(row.value, row.goal);
       lines.push(

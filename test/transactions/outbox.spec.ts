@@ -16,7 +16,7 @@ import {
 import { Client } from 'pg';
 import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
-import { createTransactionalApp, ORMS, TransactionalApp } from './support/transactional-app';
+import { createTransactionalApp, Orm, ORMS, TransactionalApp } from './support/transactional-app';
 
 @BusEvent('outbox.account-changed', { partitionKey: 'accountId' })
 class AccountChanged {
@@ -52,6 +52,28 @@ function seqsOf(accountId: string): number[] {
 }
 
 let url: string;
+
+/**
+ * Two apps on one database and prefix, as two processes: one runs a relay that only a commit notification (or an
+ * in-process commit) wakes, the other publishes through the outbox without a relay.
+ */
+async function relayAndPublisher(relayOrm: Orm, publisherOrm: Orm) {
+  const relaying = await createTransactionalApp({
+    orm: relayOrm,
+    databaseUrl: url,
+    outbox: { pollInterval: 600_000 },
+    providers: [Ledger],
+  });
+  const publisher = await createTransactionalApp({
+    orm: publisherOrm,
+    databaseUrl: url,
+    prefix: relaying.prefix,
+    role: 'publisher',
+    outbox: { relay: false },
+    providers: [Ledger],
+  });
+  return { relaying, publisher };
+}
 
 beforeEach(async () => {
   applied.values.length = 0;
@@ -103,20 +125,7 @@ test('inside the transaction the envelope is an outbox row; after commit the rel
 });
 
 test('a relay in another process is woken by the commit notification (LISTEN/NOTIFY), not by polling', async () => {
-  const relaying = await createTransactionalApp({
-    orm: 'drizzle',
-    databaseUrl: url,
-    outbox: { pollInterval: 600_000 },
-    providers: [Ledger],
-  });
-  const publisher = await createTransactionalApp({
-    orm: 'typeorm',
-    databaseUrl: url,
-    prefix: relaying.prefix,
-    role: 'publisher',
-    outbox: { relay: false },
-    providers: [Ledger],
-  });
+  const { relaying, publisher } = await relayAndPublisher('drizzle', 'typeorm');
   expect(publisher.outbox.relay).toBeUndefined();
   await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 1)));
   await applied.count(1, 5_000);
@@ -135,22 +144,9 @@ test('a commit in a process that runs a relay wakes it in-process and notifies n
   });
   await listener.query('LISTEN durable_bus_outbox');
   try {
-    const relaying = await createTransactionalApp({
-      orm: 'typeorm',
-      databaseUrl: url,
-      outbox: { pollInterval: 600_000 },
-      providers: [Ledger],
-    });
+    const { relaying, publisher } = await relayAndPublisher('typeorm', 'drizzle');
     await relaying.db.transaction(() => relaying.bus.publish(new AccountChanged('a1', 1)));
     await applied.count(1);
-    const publisher = await createTransactionalApp({
-      orm: 'drizzle',
-      databaseUrl: url,
-      prefix: relaying.prefix,
-      role: 'publisher',
-      outbox: { relay: false },
-      providers: [Ledger],
-    });
     await publisher.db.transaction(() => publisher.bus.publish(new AccountChanged('a1', 2)));
     await applied.count(2);
     // Notifications arrive in commit order: once the marker is in, every commit's notification is too.
@@ -186,20 +182,7 @@ test.each(ORMS)(
 );
 
 test('a relay whose LISTEN connection is killed listens again, and is woken by the next commit', async () => {
-  const relaying = await createTransactionalApp({
-    orm: 'typeorm',
-    databaseUrl: url,
-    outbox: { pollInterval: 600_000 },
-    providers: [Ledger],
-  });
-  const publisher = await createTransactionalApp({
-    orm: 'drizzle',
-    databaseUrl: url,
-    prefix: relaying.prefix,
-    role: 'publisher',
-    outbox: { relay: false },
-    providers: [Ledger],
-  });
+  const { publisher } = await relayAndPublisher('typeorm', 'drizzle');
   const listening = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'";
   const [killed] = await query<{ pid: number }>(url, listening);
   expect(killed).toBeDefined();

@@ -1,3 +1,4 @@
+import { isLaneQueueName } from '../src/handlers/partition-lanes';
 import type { DashboardMiddleware } from './dashboard-middleware';
 import { LaneOrderLockedError, LaneOrderOperation, LaneSettingLockedError } from './errors';
 
@@ -53,7 +54,6 @@ const LANE_ROUTES: readonly LaneRoute[] = [
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const API_QUEUE = /^\/api\/queues\/([^?#]*)/i;
-const LANE_QUEUE = /^\{.+\.lane-\d+\}$/;
 
 /**
  * Answers 405, with the reason, a request of the board's API that would break a partition lane's order: changing its
@@ -68,7 +68,7 @@ export const laneGuard: DashboardMiddleware = (req, res, next) => {
   const match = READS.has(req.method ?? 'GET') ? null : API_QUEUE.exec(pathOf(req.url ?? ''));
   const segments = match ? match[1]!.replace(/\/$/, '').split('/') : [];
   const queue = segments.length > 0 ? safeDecode(segments[0]!) : undefined;
-  if (queue === undefined || !LANE_QUEUE.test(queue)) return next();
+  if (queue === undefined || !isLaneQueueName(queue)) return next();
   const action = segments.slice(1);
   const known = LANE_ROUTES.find((candidate) => candidate.method === req.method && fits(candidate.path, action));
   if (known && !known.refuse) return next();

@@ -12,8 +12,8 @@ import { LaneOrderLockedError, LaneSettingLockedError } from './errors';
  *
  * Retrying, promoting, reprioritising, rescheduling or editing one job (and retrying all jobs of a status) act on the
  * job objects `getJob`/`getJobs` return, with no adapter method to override: the dashboard's HTTP guard refuses
- * those on lanes (405), before the board's API is reached. Mounted on a board of your own, without that guard, this
- * adapter does not stop them.
+ * those on lanes (405), before the board's API is reached. On a board of your own, mount that guard too
+ * (`laneGuard`).
  */
 export class LaneQueueAdapter extends BullMQAdapter {
   override setGlobalConcurrency(_concurrency: number): Promise<void> {

@@ -58,9 +58,9 @@ export type PublishedListener = (prepared: PreparedEvent) => void;
  * write) maps to the same job ids and BullMQ skips the ones already stored. It sits on the event itself, in a
  * non-enumerable symbol property (invisible to spreads, `Object.keys`, JSON, the codec and Jest's `toStrictEqual`),
  * next to the event it belongs to, so that a copy made with its property descriptors, or an object whose prototype is
- * the event, does not pass for it; frozen events (and Proxies that refuse the property) fall back to a WeakMap. Events without jobs keep nothing: there is nothing to deduplicate, and on the
- * sync-only path the WeakMap entry per event made the garbage collector the biggest cost of a publish (bench scenario
- * 1: 0.55× of @nestjs/event-emitter with a WeakMap, 0.8× with the property on every event).
+ * the event, does not pass for it; frozen events (and Proxies that refuse the property) fall back to a WeakMap.
+ * Events without jobs keep nothing: there is nothing to deduplicate, and on the sync-only path a WeakMap entry per
+ * event made the garbage collector the biggest cost of a publish (bench scenario 1: 0.55× of @nestjs/event-emitter).
  */
 const ENVELOPE = Symbol('nestjs-durable-bus:envelope');
 const frozenEnvelopes = new WeakMap<object, EventEnvelope>();
@@ -78,12 +78,13 @@ function knownEnvelope(event: object): EventEnvelope | undefined {
 }
 
 function keepEnvelope(event: object, envelope: EventEnvelope): void {
-  const kept: KeptEnvelope = { owner: event, envelope };
-  try {
-    if (Object.isExtensible(event) && Object.defineProperty(event, ENVELOPE, { value: kept, configurable: true }))
+  if (Object.isExtensible(event)) {
+    try {
+      Object.defineProperty(event, ENVELOPE, { value: { owner: event, envelope } satisfies KeptEnvelope });
       return;
-  } catch {
-    // A Proxy may refuse the property: the WeakMap takes it.
+    } catch {
+      // A Proxy may refuse the property: the WeakMap takes it.
+    }
   }
   frozenEnvelopes.set(event, envelope);
 }
@@ -197,13 +198,14 @@ export class EventBus {
       );
     }
     const definition = requireEventDefinition(event.constructor, 'EventBus.publish');
-    const envelope = this.envelopeOf(event, definition, options);
+    const known = knownEnvelope(event);
+    const envelope = known ?? this.newEnvelope(event, definition, options);
     const registry = this.explorer.getRegistry();
     const subscribed = registry.asyncHandlersOf(definition.name);
     if (subscribed.length === 0) return { event, envelope, jobs: NO_JOBS };
     const interested = subscribed.filter((handler) => passesFilter(handler, event));
     if (interested.length === 0) return { event, envelope, jobs: NO_JOBS };
-    if (!knownEnvelope(event)) keepEnvelope(event, envelope);
+    if (!known) keepEnvelope(event, envelope);
     const payload: EncodedPayload = this.codec.encode(definition.name, event);
     const jobs = interested.map((handler): OutgoingJob => {
       const key = handler.partition?.keyOf(event);
@@ -233,9 +235,7 @@ export class EventBus {
     return this.bridge.emit(envelope, event);
   }
 
-  private envelopeOf(event: object, definition: EventDefinition, options: PublishOptions): EventEnvelope {
-    const known = knownEnvelope(event);
-    if (known) return known;
+  private newEnvelope(event: object, definition: EventDefinition, options: PublishOptions): EventEnvelope {
     const id = newEventId();
     const parent = currentEventContext.getStore();
     const envelope: EventEnvelope = {

@@ -1,3 +1,4 @@
+import { errorMessage } from './error-message';
 import { EventBusError } from './event-bus.error';
 
 /**
@@ -14,7 +15,7 @@ export class AfterCommitDispatchError extends EventBusError {
     readonly jobIds: readonly string[],
     cause: unknown,
   ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super(
       `The transaction committed, but its ${jobIds.length} deferred async job(s) could not be enqueued: ${reason}. ` +
         'The data is committed; these jobs are lost unless you publish the events again (their ids are stable). ' +

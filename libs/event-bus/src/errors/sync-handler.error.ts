@@ -1,3 +1,4 @@
+import { errorMessage } from './error-message';
 import { EventBusError } from './event-bus.error';
 
 /**
@@ -13,7 +14,7 @@ export class SyncHandlerError extends EventBusError {
     readonly handlerId: string,
     cause: unknown,
   ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super(
       `Sync handler "${handlerId}" failed for event "${eventName}" (${eventId}): ${reason}. ` +
         'The publish was aborted: later sync handlers did not run and no async job was enqueued.',

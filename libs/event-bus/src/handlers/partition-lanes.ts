@@ -18,3 +18,8 @@ export function laneOf(key: string, lanes: number): number {
 export function laneQueueName(handlerId: string, lane: number): string {
   return `{${handlerId}.lane-${lane}}`;
 }
+
+/** Whether a queue name is one {@link laneQueueName} makes. */
+export function isLaneQueueName(queue: string): boolean {
+  return /^\{.+\.lane-\d+\}$/.test(queue);
+}

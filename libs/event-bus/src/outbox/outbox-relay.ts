@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { EventTransport } from '../transport/event-transport';
 import { ResolvedOutboxOptions } from './outbox-options';
 import { ClaimedBatch, OutboxStore } from './outbox-store';
+import { errorMessage } from '../errors/error-message';
 
 /** Relay counters, and the latency from a row's insert to its enqueue (both on the database clock). */
 export interface OutboxRelayStats {
@@ -69,7 +70,7 @@ export class OutboxRelay {
     try {
       stopListening = await this.store.listen(() => this.wake());
     } catch (error) {
-      this.logger.warn(`Outbox relay: cannot listen for commits (${describe(error)}); polling only`);
+      this.logger.warn(`Outbox relay: cannot listen for commits (${errorMessage(error)}); polling only`);
     }
     if (!this.started) {
       // stop() was called while LISTEN was being set up: undo it rather than leave it running.
@@ -117,7 +118,7 @@ export class OutboxRelay {
     try {
       return await this.store.prune(this.options.retention);
     } catch (error) {
-      this.logger.warn(`Outbox relay: prune failed (${describe(error)})`);
+      this.logger.warn(`Outbox relay: prune failed (${errorMessage(error)})`);
       return 0;
     }
   }
@@ -144,7 +145,7 @@ export class OutboxRelay {
       try {
         full = (await this.relayBatch()).rows.length >= this.options.batchSize;
       } catch (error) {
-        this.logger.warn(`Outbox relay: batch failed, rows stay pending (${describe(error)})`);
+        this.logger.warn(`Outbox relay: batch failed, rows stay pending (${errorMessage(error)})`);
       }
       if (full || this.woken || !this.started) continue;
       await new Promise<void>((resolve) => {
@@ -175,8 +176,4 @@ export class OutboxRelay {
     }
     if (this.latencies.length > LATENCY_WINDOW) this.latencies.splice(0, this.latencies.length - LATENCY_WINDOW);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

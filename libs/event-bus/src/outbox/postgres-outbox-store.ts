@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { OutgoingJob } from '../transport/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
 import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
+import { errorMessage } from '../errors/error-message';
 
 /** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
 /** What node-postgres resolves a statement with (the part the stores read). */
@@ -96,16 +97,15 @@ export class PostgresOutboxStore implements OutboxStore {
                 (e.job->>'ordered')::boolean
          FROM json_array_elements($1::json) WITH ORDINALITY AS e(job, position)
          ORDER BY e.position`;
-    if (options.notify === false) {
-      await this.queryInTransaction(transaction, insert, [JSON.stringify(rows)]);
-      return;
-    }
-    await this.queryInTransaction(
-      transaction,
-      `WITH inserted AS (${insert} RETURNING id)
-       SELECT pg_notify($2, '') FROM (SELECT count(*) FROM inserted) AS done`,
-      [JSON.stringify(rows), this.channel],
-    );
+    const json = JSON.stringify(rows);
+    await (options.notify === false
+      ? this.queryInTransaction(transaction, insert, [json])
+      : this.queryInTransaction(
+          transaction,
+          `WITH inserted AS (${insert} RETURNING id)
+           SELECT pg_notify($2, '') FROM (SELECT count(*) FROM inserted) AS done`,
+          [json, this.channel],
+        ));
   }
 
   async claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> {
@@ -114,38 +114,36 @@ export class PostgresOutboxStore implements OutboxStore {
     const client = await this.pool().connect();
     let broken: Error | undefined;
     try {
-      try {
-        // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
-        // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
-        // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
-        // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
-        const results = await client.query(
-          `BEGIN;
-           SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
-           UPDATE ${this.table} SET relayed_at = clock_timestamp()
-           WHERE id IN (
-             SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
-           )
-           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
-        );
-        const { rows } = lastResult(results);
-        if (rows.length === 0) {
-          await client.query('COMMIT');
-          return { rows: [], relayedAt: new Date() };
-        }
-        const claimed = rows.map(toOutboxRow).sort(byRowId);
-        const claimedAt = rows[0]!.relayed_at as Date;
-        const started = Date.now();
-        await relay(claimed);
+      // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
+      // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
+      // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
+      // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
+      const results = await client.query(
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
+         UPDATE ${this.table} SET relayed_at = clock_timestamp()
+         WHERE id IN (
+           SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+         )
+         RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
+      );
+      const { rows } = lastResult(results);
+      if (rows.length === 0) {
         await client.query('COMMIT');
-        // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
-        return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
-        throw error;
+        return { rows: [], relayedAt: new Date() };
       }
+      const claimed = rows.map(toOutboxRow).sort(byRowId);
+      const claimedAt = rows[0]!.relayed_at as Date;
+      const started = Date.now();
+      await relay(claimed);
+      await client.query('COMMIT');
+      // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
+      return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
+      throw error;
     } finally {
       client.release(broken);
     }
@@ -218,7 +216,7 @@ export class PostgresOutboxStore implements OutboxStore {
     const reopenLater = () => {
       retry = setTimeout(() => {
         open().then(onCommit, (error: unknown) => {
-          this.logger.warn(`Outbox relay: cannot LISTEN again (${describe(error)}); next try in ${delay} ms`);
+          this.logger.warn(`Outbox relay: cannot LISTEN again (${errorMessage(error)}); next try in ${delay} ms`);
           reopenLater();
         });
       }, delay);
@@ -267,10 +265,6 @@ export class PostgresOutboxStore implements OutboxStore {
       client.release(true);
     };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A multi-statement query resolves with one result per statement. */
