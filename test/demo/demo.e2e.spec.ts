@@ -56,12 +56,14 @@ describe('demo: orders → finances → audit over HTTP', () => {
     const [invoice] = await demo.until<Row[]>('/invoices', (rows) => rows[0]?.status === 'void', 'the voided invoice');
     expect(invoice).toMatchObject({ orderId, status: 'void' });
     const audit = await demo.until<Row[]>('/audit', (rows) => rows.length === 4, 'four audit rows');
-    const chain = [...audit].sort((a, b) => Number(a.id) - Number(b.id)).map((row) => row.eventName);
-    // The cancel is audited as soon as it is published; the void only after the (retried) issue.
-    expect(chain.indexOf('finances.invoice-issued')).toBeLessThan(chain.indexOf('finances.invoice-voided'));
-    expect(new Set(chain)).toEqual(
-      new Set(['orders.order-placed', 'orders.order-cancelled', 'finances.invoice-issued', 'finances.invoice-voided']),
-    );
+    // What is promised is the order of the finances lane (issue, then void, for one order id): the invoice's own
+    // history ends voided. Audit handlers are unpartitioned queues, so the order of audit rows is not promised.
+    expect(audit.map((row) => row.eventName).sort()).toEqual([
+      'finances.invoice-issued',
+      'finances.invoice-voided',
+      'orders.order-cancelled',
+      'orders.order-placed',
+    ]);
   });
 
   it('a free order is audited but not invoiced (the filter writes no job), and paying an order is audited', async () => {
