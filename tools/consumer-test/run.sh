@@ -11,8 +11,8 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/nestjs-durable-bus-consumer.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 failed=0
 
-run_app() { # name nest-version testing-version typescript jest-script
-  local name=$1 nest=$2 testing=$3 ts=$4 script=$5 dir="$work/$1"
+run_app() { # name nest-version testing-version typescript jest-script [extra jest config]
+  local name=$1 nest=$2 testing=$3 ts=$4 script=$5 extra=${6:-} dir="$work/$1"
   mkdir -p "$dir" && cp -r "$here/app/src" "$dir/" && cp "$tarball" "$dir/nestjs-durable-bus.tgz"
   cp "$here/$name.tsconfig.json" "$dir/tsconfig.json"
   cat >"$dir/package.json" <<JSON
@@ -22,7 +22,7 @@ run_app() { # name nest-version testing-version typescript jest-script
   "devDependencies": { "@nestjs/testing": "$testing", "@types/jest": "^30.0.0", "@types/node": "^20.19.0",
     "jest": "^30.0.0", "ts-jest": "^29.4.0", "ts-node": "^10.9.2", "typescript": "$ts" },
   "jest": { "moduleFileExtensions": ["js", "json", "ts"], "rootDir": "src", "testRegex": ".*\\\\.spec\\\\.ts$",
-    "transform": { "^.+\\\\.(t|j)s$": "ts-jest" }, "testEnvironment": "node" } }
+    "transform": { "^.+\\\\.(t|j)s$": "ts-jest" }, "testEnvironment": "node"$extra } }
 JSON
   if ! (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >"$dir/install.log" 2>&1); then
     echo "consumer: $name npm install failed:"; tail -20 "$dir/install.log"; failed=1; return
@@ -40,5 +40,6 @@ JSON
 }
 
 run_app nest11 '^11.2.10' '^11.2.6' '~5.9.0' 'jest'
-run_app nest12 '^12.0.0' '^12.0.0' '~6.0.2' 'node --experimental-vm-modules ./node_modules/jest/bin/jest.js'
+run_app nest12 '^12.0.0' '^12.0.0' '~6.0.2' 'node --experimental-vm-modules ./node_modules/jest/bin/jest.js' \
+  ', "transformIgnorePatterns": ["/node_modules/(?!@nestjs/)"]'
 exit $failed
