@@ -20,7 +20,14 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 
 // Publishing
 export { EventBus } from './event-bus';
-export type { PreparedEvent, PublishObserver, PublishedListener, PublishOptions, PublishReceipt } from './event-bus';
+export type {
+  PreparedEvent,
+  PublishObserver,
+  PublishedListener,
+  PublishOptions,
+  PublishReceipt,
+  RefusedListener,
+} from './event-bus';
 
 // Broadcast (every node, at most once)
 export { BroadcastFeed } from './broadcast/broadcast-feed';

@@ -1,4 +1,4 @@
-import { SuperJSON } from 'superjson';
+import { SuperJSON } from './bundled-superjson';
 import { EventBusConfigError, EventEncodingError } from '../errors';
 import { EventClass } from '../events/event-class';
 import { EventDefinition } from '../events/bus-event.decorator';
