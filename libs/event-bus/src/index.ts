@@ -95,8 +95,6 @@ export type {
   JobProcessor,
   OutgoingJob,
 } from './transport/event-transport';
-export { BullMqTransport } from './transport/bullmq/bullmq.transport';
-export type { BullMqTransportOptions } from './transport/bullmq/bullmq.transport';
 export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
 

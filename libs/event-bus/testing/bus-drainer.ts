@@ -1,5 +1,6 @@
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
-import { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import type { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';
 import type { EventTransport } from '../src/transport/event-transport';
 import { DrainTimeoutError, PendingJobs } from './errors/drain-timeout.error';
 
@@ -28,7 +29,7 @@ export async function drainTransport(
   options: DrainOptions = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (transport instanceof BullMqTransport) return drainBullMq(transport, registry, timeoutMs);
+  if (isBullMqTransport(transport)) return drainBullMq(transport, registry, timeoutMs);
   if (!isIdleAware(transport)) {
     throw new TypeError(`drain() does not know transport "${transport.name}": give it a whenIdle(): Promise<void>.`);
   }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Job, JobJson, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
+import { RelayBroadcastChannel } from '../../broadcast/relay-broadcast-channel';
 import { isUnrecoverableError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
@@ -13,6 +15,7 @@ import {
   UnreadableJobData,
 } from '../event-transport';
 import { BullMqLanes } from './bullmq-lanes';
+import { registerBullMqTransport } from './bullmq-transport.loader';
 import { WriteBatcher } from '../write-batcher';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
@@ -45,7 +48,9 @@ export class BullMqTransport implements EventTransport {
     },
   });
 
-  constructor(private readonly options: BullMqTransportOptions) {}
+  constructor(private readonly options: BullMqTransportOptions) {
+    registerBullMqTransport(this);
+  }
 
   dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
     return this.batcher.write(jobs);
@@ -61,6 +66,11 @@ export class BullMqTransport implements EventTransport {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
+  openBroadcastChannel(onError: (error: Error) => void): BroadcastChannel {
+    return new RelayBroadcastChannel(workerConnection(this.options.connection), this.options.prefix, onError);
   }
 
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
