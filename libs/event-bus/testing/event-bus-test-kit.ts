@@ -88,6 +88,7 @@ export class EventBusTestKit implements TrackedKit {
    * not published: `expectNotPublished` passes and strict mode does not ask for them.
    */
   refused<E extends object>(eventClass?: EventClass<E>, match?: EventMatch<E>): RefusedEvent<E>[] {
+    assertEventClassArgument(eventClass);
     return this.refusedRecords()
       .filter((item) => !eventClass || item.event instanceof eventClass)
       .filter(
@@ -181,6 +182,7 @@ export class EventBusTestKit implements TrackedKit {
 
   /** The search behind the assertions and the jest matchers. Does not mark anything asserted. */
   search<E extends object>(eventClass: EventClass<E> | undefined, match?: EventMatch<E>): EventSearch<E> {
+    assertEventClassArgument(eventClass);
     const ofClass = this.records.filter(
       (item) => item.status === 'published' && (!eventClass || item.event instanceof eventClass),
     );
@@ -339,4 +341,13 @@ export function nameOf(eventClass: EventClass): string {
 function describeMatch(match: EventMatch | undefined): string {
   if (match === undefined) return '';
   return typeof match === 'function' ? ' matching the predicate' : ` matching ${show(match)}`;
+}
+
+/** From plain JavaScript an assertion may get the wire name instead of the class. */
+function assertEventClassArgument(eventClass: unknown): void {
+  if (eventClass === undefined || typeof eventClass === 'function') return;
+  throw new EventBusConfigError(
+    `The kit's assertions take the event class (kit.expectPublished(OrderCreated, { … })), received ` +
+      `${typeof eventClass === 'string' ? `the string ${JSON.stringify(eventClass)}` : show(eventClass)}.`,
+  );
 }

@@ -3,7 +3,7 @@ import { Job, JobJson, JobsOptions, Queue, RedisClient, UnrecoverableError, Work
 import { Redis } from 'ioredis';
 import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
 import { RelayBroadcastChannel } from '../../broadcast/relay-broadcast-channel';
-import { isUnrecoverableError } from '../../errors';
+import { isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
   ConsumerSpec,
@@ -207,14 +207,16 @@ export class BullMqTransport implements EventTransport {
     // onto the wrong job: refuse the whole batch instead. Nothing was sent (the MULTI is buffered until exec).
     const queued = commandsQueued(multi) - queuedBefore;
     if (queued !== jobs.length) {
-      throw new Error(`Only ${queued} of ${jobs.length} jobs could be queued on the MULTI; nothing was written`);
+      throw new JobWriteError(
+        `only ${queued} of ${jobs.length} jobs could be queued on the MULTI, so nothing was written`,
+      );
     }
     const results: readonly [Error | null, unknown][] = (await multi.exec()) ?? [];
     return jobs.map((_, index) => {
-      const [error, result] = results[index] ?? [new Error('Redis returned no reply for this job'), undefined];
+      const [error, result] = results[index] ?? [new JobWriteError('Redis returned no reply for this job'), undefined];
       return (
         error ??
-        (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null)
+        (typeof result === 'number' && result < 0 ? new JobWriteError(`BullMQ refused the job (code ${result})`) : null)
       );
     });
   }
