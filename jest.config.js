@@ -32,6 +32,7 @@ module.exports = {
     '^nestjs-durable-bus/dashboard$': '<rootDir>/libs/event-bus/dashboard',
     '^nestjs-durable-bus/typeorm$': '<rootDir>/libs/event-bus/typeorm',
     '^nestjs-durable-bus/drizzle$': '<rootDir>/libs/event-bus/drizzle',
+    '^nestjs-durable-bus/bullmq$': '<rootDir>/libs/event-bus/bullmq',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -92,7 +92,12 @@ describe('EventBusModule options', () => {
       { transport: 'kafka' },
       "EventBus option \"transport\" is invalid: expected 'bullmq', 'in-memory' or an EventTransport object, received kafka.",
     ],
-    [{}, 'EventBus option "connection" is invalid: expected a Redis URL, ioredis options or an ioredis instance'],
+    [
+      {},
+      'EventBusModule.forRoot: no Redis connection, and the default transport (BullMQ) needs one. Either give ' +
+        "connection (a Redis URL such as 'redis://localhost:6379', ioredis options or an ioredis instance), or set " +
+        "transport: 'in-memory' to run async handlers in this process without Redis",
+    ],
     [{ connection: 'redis://x', prefix: 'a:b' }, 'EventBus option "prefix" is invalid'],
     [
       { connection: 'redis://x', role: 'worker' },

@@ -3,7 +3,7 @@ import { BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EventHandlersExplorer } from '../src/handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from '../src/handlers/handler-definition';
-import { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';
 import { EVENT_TRANSPORT, EventTransport } from '../src/transport/event-transport';
 import { LaneQueueAdapter } from './lane-queue.adapter';
 
@@ -28,7 +28,7 @@ export class DashboardQueuesRegistrar implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!(this.transport instanceof BullMqTransport)) {
+    if (!isBullMqTransport(this.transport)) {
       this.logger.warn(
         `The dashboard shows BullMQ queues, but this bus uses the ${this.transport.name} transport: it stays empty.`,
       );

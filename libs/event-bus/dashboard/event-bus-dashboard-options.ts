@@ -34,8 +34,10 @@ const HOW_TO_FIX =
   'IP allow list), or auth: false to run the dashboard open, for local development only.';
 
 /** Applies the defaults and checks the options; throws an {@link EventBusConfigError} saying how to fix a bad one. */
-export function resolveDashboardOptions(options: EventBusDashboardOptions | undefined): ResolvedDashboardOptions {
-  const usage = 'EventBusDashboardModule.forRoot';
+export function resolveDashboardOptions(
+  options: EventBusDashboardOptions | undefined,
+  usage = 'EventBusDashboardModule.forRoot',
+): ResolvedDashboardOptions {
   if (!options || typeof options !== 'object') {
     throw new EventBusConfigError(`${usage} needs options with auth. ${HOW_TO_FIX}`);
   }

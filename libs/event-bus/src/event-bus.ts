@@ -48,6 +48,13 @@ export interface PreparedEvent {
 export type PublishObserver = (prepared: PreparedEvent) => void;
 
 /**
+ * Sees every event whose publish failed after the observers saw it, with the error the publish rejects with: a sync
+ * handler or a bridged listener threw, or the jobs could not be written. Nothing async was dispatched for it. For
+ * tooling: the testing kit records such an event as refused, not published. Called synchronously; it must not throw.
+ */
+export type RefusedListener = (prepared: PreparedEvent, error: unknown) => void;
+
+/**
  * Sees every event once its publish succeeded: sync handlers done, async jobs stored. Called synchronously, before
  * the publish's promise resolves; it must not throw (the broadcaster relays events from here).
  */
@@ -97,6 +104,7 @@ function keepEnvelope(event: object, envelope: EventEnvelope): void {
 export class EventBus {
   private observers: readonly PublishObserver[] = [];
   private publishedListeners: readonly PublishedListener[] = [];
+  private refusedListeners: readonly RefusedListener[] = [];
 
   constructor(
     private readonly explorer: EventHandlersExplorer,
@@ -121,9 +129,14 @@ export class EventBus {
     // and that cost a quarter of a sync publish (bench scenario 1).
     const prepared = this.prepare(event, options);
     for (const observer of this.observers) observer(prepared);
-    const pending = this.runSyncHandlers(prepared);
-    if (pending) await pending;
-    if (prepared.jobs.length > 0) await this.dispatch(prepared.jobs);
+    try {
+      const pending = this.runSyncHandlers(prepared);
+      if (pending) await pending;
+      if (prepared.jobs.length > 0) await this.dispatch(prepared.jobs);
+    } catch (error) {
+      this.notifyRefused([prepared], error);
+      throw error;
+    }
     this.notifyPublished([prepared]);
     return receiptOf(prepared);
   }
@@ -136,12 +149,17 @@ export class EventBus {
   async publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
     const prepared = events.map((event) => this.prepare(event, options));
     for (const item of prepared) for (const observer of this.observers) observer(item);
-    for (const item of prepared) {
-      const pending = this.runSyncHandlers(item);
-      if (pending) await pending;
+    try {
+      for (const item of prepared) {
+        const pending = this.runSyncHandlers(item);
+        if (pending) await pending;
+      }
+      const jobs = prepared.flatMap((item) => item.jobs);
+      if (jobs.length > 0) await this.dispatch(jobs);
+    } catch (error) {
+      this.notifyRefused(prepared, error);
+      throw error;
     }
-    const jobs = prepared.flatMap((item) => item.jobs);
-    if (jobs.length > 0) await this.dispatch(jobs);
     this.notifyPublished(prepared);
     return prepared.map(receiptOf);
   }
@@ -160,6 +178,18 @@ export class EventBus {
     return () => {
       this.publishedListeners = this.publishedListeners.filter((other) => other !== listener);
     };
+  }
+
+  /** Registers a listener of refused publishes ({@link RefusedListener}); returns the function that removes it. */
+  onRefused(listener: RefusedListener): () => void {
+    this.refusedListeners = [...this.refusedListeners, listener];
+    return () => {
+      this.refusedListeners = this.refusedListeners.filter((other) => other !== listener);
+    };
+  }
+
+  private notifyRefused(prepared: readonly PreparedEvent[], error: unknown): void {
+    for (const item of prepared) for (const listener of this.refusedListeners) listener(item, error);
   }
 
   /**

@@ -20,7 +20,14 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
 
 // Publishing
 export { EventBus } from './event-bus';
-export type { PreparedEvent, PublishObserver, PublishedListener, PublishOptions, PublishReceipt } from './event-bus';
+export type {
+  PreparedEvent,
+  PublishObserver,
+  PublishedListener,
+  PublishOptions,
+  PublishReceipt,
+  RefusedListener,
+} from './event-bus';
 
 // Broadcast (every node, at most once)
 export { BroadcastFeed } from './broadcast/broadcast-feed';
@@ -88,8 +95,6 @@ export type {
   JobProcessor,
   OutgoingJob,
 } from './transport/event-transport';
-export { BullMqTransport } from './transport/bullmq/bullmq.transport';
-export type { BullMqTransportOptions } from './transport/bullmq/bullmq.transport';
 export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
 

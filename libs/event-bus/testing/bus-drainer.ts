@@ -1,6 +1,8 @@
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
-import { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import type { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
+import { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';
 import type { EventTransport } from '../src/transport/event-transport';
+import { EventBusConfigError } from '../src/errors/event-bus-config.error';
 import { DrainTimeoutError, PendingJobs } from './errors/drain-timeout.error';
 
 /** Options of `kit.drain()`. */
@@ -28,9 +30,12 @@ export async function drainTransport(
   options: DrainOptions = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (transport instanceof BullMqTransport) return drainBullMq(transport, registry, timeoutMs);
+  if (isBullMqTransport(transport)) return drainBullMq(transport, registry, timeoutMs);
   if (!isIdleAware(transport)) {
-    throw new TypeError(`drain() does not know transport "${transport.name}": give it a whenIdle(): Promise<void>.`);
+    throw new EventBusConfigError(
+      `kit.drain() does not know the transport "${transport.name}": give it a whenIdle(): Promise<void> that resolves ` +
+        `when it has nothing left to run, or drain it yourself.`,
+    );
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -16,10 +16,10 @@ import { assertRoundTrip } from './codec-round-trip';
 import { EventExpectationError } from './errors/event-expectation.error';
 import { UnassertedEventsError } from './errors/unasserted-events.error';
 import { EventMatch, mismatchCount, mismatchOf } from './event-match';
-import { HandlerRunner, HandlerSelector, RunEventOptions, RunEventResult } from './handler-runner';
+import { HandlerRunner, HandlerSelector, RunEventOptions, RunEventOutcome, RunEventResult } from './handler-runner';
 import { trackKit, TrackedKit, untrackKit } from './open-kits';
 import { captureUserFrames, locationOfFrame } from './publish-location';
-import { describeEventName, PublishedEvent, PublishedEventRecord } from './published-event';
+import { describeEventName, PublishedEvent, PublishedEventRecord, RefusedEvent } from './published-event';
 import { EVENT_BUS_TESTING_MODES, EventBusTestingMode } from './testing-mode';
 import { TestingTransport } from './testing.transport';
 import { show } from './value-difference';
@@ -45,6 +45,7 @@ export class EventBusTestKit implements TrackedKit {
   private current: EventBusTestingMode;
   private readonly records: PublishedEventRecord[] = [];
   private readonly stopObserving: () => void;
+  private readonly stopWatchingRefusals: () => void;
   private readonly transport: EventTransport;
   private readonly valueTypes: readonly ValueType[];
   private runner: HandlerRunner | undefined;
@@ -64,6 +65,7 @@ export class EventBusTestKit implements TrackedKit {
     this.current = 'default';
     this.setMode(initialMode);
     this.stopObserving = this.bus.observe((prepared) => this.record(prepared));
+    this.stopWatchingRefusals = this.bus.onRefused((prepared, error) => this.markRefused(prepared, error));
     trackKit(this);
   }
 
@@ -72,9 +74,42 @@ export class EventBusTestKit implements TrackedKit {
     return this.current;
   }
 
-  /** Every event published so far (since the kit was made or last reset), in publish order. */
+  /**
+   * Every event published so far (since the kit was made or last reset), in publish order. Publishes that were
+   * refused (a sync handler threw) are not in it: see {@link refused}.
+   */
   get events(): readonly PublishedEvent[] {
-    return this.records;
+    return this.records.filter((item) => item.status === 'published');
+  }
+
+  /**
+   * Events of `eventClass` (every event when omitted) matching `match` whose publish was refused (a sync handler,
+   * a bridged listener or the transport threw; nothing async was dispatched), each with its error. They count as
+   * not published: `expectNotPublished` passes and strict mode does not ask for them.
+   */
+  refused<E extends object>(eventClass?: EventClass<E>, match?: EventMatch<E>): RefusedEvent<E>[] {
+    assertEventClassArgument(eventClass);
+    return this.refusedRecords()
+      .filter((item) => !eventClass || item.event instanceof eventClass)
+      .filter(
+        (item) => !mismatchOf(item.event, match as EventMatch, this.valueTypes),
+      ) as RefusedEvent[] as RefusedEvent<E>[];
+  }
+
+  /**
+   * Asserts that a publish of `eventClass` matching `match` was refused and returns the first one, with its error;
+   * throws an {@link EventExpectationError} listing what was published and refused otherwise.
+   */
+  expectRefused<E extends object>(eventClass: EventClass<E>, match?: EventMatch<E>): RefusedEvent<E> {
+    const [first] = this.refused(eventClass, match);
+    if (first) return first;
+    const published = this.search(eventClass, match).matches;
+    const refused = this.refusedRecords().map((item) => describeEventName(item));
+    throw new EventExpectationError(
+      `Expected a publish of ${nameOf(eventClass)}${describeMatch(match)} to have been refused, but none was` +
+        (published.length ? ` (${published.length} such event(s) were published).` : '.') +
+        (refused.length ? ` Refused: ${refused.join(', ')}.` : ' No publish was refused.'),
+    );
   }
 
   /**
@@ -147,7 +182,10 @@ export class EventBusTestKit implements TrackedKit {
 
   /** The search behind the assertions and the jest matchers. Does not mark anything asserted. */
   search<E extends object>(eventClass: EventClass<E> | undefined, match?: EventMatch<E>): EventSearch<E> {
-    const ofClass = this.records.filter((item) => !eventClass || item.event instanceof eventClass);
+    assertEventClassArgument(eventClass);
+    const ofClass = this.records.filter(
+      (item) => item.status === 'published' && (!eventClass || item.event instanceof eventClass),
+    );
     const matches = ofClass.filter((item) => !mismatchOf(item.event, match as EventMatch, this.valueTypes));
     const nearMisses = ofClass
       .filter((item) => !matches.includes(item))
@@ -171,7 +209,7 @@ export class EventBusTestKit implements TrackedKit {
 
   /** Events published in strict mode that no assertion claimed yet. */
   unasserted(): PublishedEvent[] {
-    return this.records.filter((item) => item.mode === 'strict' && !item.asserted);
+    return this.records.filter((item) => item.status === 'published' && item.mode === 'strict' && !item.asserted);
   }
 
   /** Throws an {@link UnassertedEventsError} listing every unasserted strict-mode event, if any. */
@@ -204,7 +242,7 @@ export class EventBusTestKit implements TrackedKit {
     event: object,
     handler: HandlerSelector,
     options?: RunEventOptions,
-  ): Promise<Exclude<RunEventResult<R>, { status: 'error' }>> {
+  ): Promise<RunEventOutcome<R>> {
     const outcome = await this.runEvent<R>(event, handler, options);
     if (outcome.status === 'error') throw outcome.error;
     return outcome;
@@ -229,6 +267,7 @@ export class EventBusTestKit implements TrackedKit {
     this.closed = true;
     untrackKit(this);
     this.stopObserving();
+    this.stopWatchingRefusals();
     await this.app.close();
     this.verify();
   }
@@ -249,13 +288,29 @@ export class EventBusTestKit implements TrackedKit {
       stack,
       mode: this.current,
       asserted: false,
+      status: 'published',
     });
+  }
+
+  /** The newest record of the refused event becomes refused (a re-publish of one instance makes a new record). */
+  private markRefused(prepared: PreparedEvent, error: unknown): void {
+    for (let index = this.records.length - 1; index >= 0; index--) {
+      const record = this.records[index]!;
+      if (record.envelope !== prepared.envelope) continue;
+      record.status = 'refused';
+      record.error = error;
+      return;
+    }
+  }
+
+  private refusedRecords(): PublishedEventRecord[] {
+    return this.records.filter((item) => item.status === 'refused');
   }
 
   private describeMiss(eventClass: EventClass, match: EventMatch | undefined, found: EventSearch): string {
     const wanted = `Expected ${nameOf(eventClass)}${describeMatch(match)} to have been published`;
     if (found.nearMisses.length === 0) {
-      const others = this.records.map((item) => describeEventName(item));
+      const others = this.events.map((item) => describeEventName(item));
       return `${wanted}, but none was. ${others.length ? `Published: ${others.join(', ')}.` : 'Nothing was published.'}`;
     }
     const misses = found.nearMisses
@@ -286,4 +341,13 @@ export function nameOf(eventClass: EventClass): string {
 function describeMatch(match: EventMatch | undefined): string {
   if (match === undefined) return '';
   return typeof match === 'function' ? ' matching the predicate' : ` matching ${show(match)}`;
+}
+
+/** From plain JavaScript an assertion may get the wire name instead of the class. */
+function assertEventClassArgument(eventClass: unknown): void {
+  if (eventClass === undefined || typeof eventClass === 'function') return;
+  throw new EventBusConfigError(
+    `The kit's assertions take the event class (kit.expectPublished(OrderCreated, { … })), received ` +
+      `${typeof eventClass === 'string' ? `the string ${JSON.stringify(eventClass)}` : show(eventClass)}.`,
+  );
 }

@@ -1,3 +1,4 @@
+import { EventBusConfigError } from '../src/errors/event-bus-config.error';
 import type { EventClass } from '../src/events/event-class';
 import { EventBusTestKit, nameOf } from './event-bus-test-kit';
 import type { EventMatch } from './event-match';
@@ -45,7 +46,9 @@ export const eventBusMatchers = {
   toHavePublished(this: MatcherContext, received: unknown, eventClass: EventClass, match?: EventMatch): MatcherResult {
     const hint = this.utils.matcherHint('toHavePublished', 'kit', nameOf(eventClass), { isNot: this.isNot });
     if (!(received instanceof EventBusTestKit)) {
-      throw new TypeError(`${hint}\n\nThe received value must be the kit from EventBusTestingModule.create().`);
+      throw new EventBusConfigError(
+        `${hint}\n\nThe received value must be the kit from EventBusTestingModule.create(): expect(kit).toHavePublished(…).`,
+      );
     }
     const found = received.search(eventClass, match);
     const [first] = found.matches;

@@ -3,6 +3,9 @@ import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
 import type { EventBusModuleOptions } from '../src/module/event-bus-options';
 import { EventBusModule } from '../src/module/event-bus.module';
+import { EVENT_BUS_MODULE_OPTIONS } from '../src/module/event-bus.module-definition';
+import { resolveEventBusOptions } from '../src/module/resolve-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../src/module/tokens';
 import { EVENT_TRANSPORT } from '../src/transport/event-transport';
 import { EventBusTestKit } from './event-bus-test-kit';
 import type { EventBusTestingMode } from './testing-mode';
@@ -24,6 +27,13 @@ export interface EventBusTestingOptions extends Pick<ModuleMetadata, 'imports' |
    * log). When your modules import `EventBusModule.forRoot(...)`, that one is used and this must be left out.
    */
   readonly bus?: EventBusModuleOptions;
+  /**
+   * Options laid over the bus's own (those of the `forRoot`/`forRootAsync` your imported modules make, or of
+   * {@link bus}), for the app's module run as it is in production but on the test's own terms:
+   * `{ prefix: uniquePrefix }` gives the test its own queues (and `kit.drain()` waits on those), `{ role }`,
+   * `{ logManifest: false }`, … The transport stays the kit's unless `transport: 'app'`.
+   */
+  readonly busOverrides?: Partial<EventBusModuleOptions>;
   /** Last changes to the testing module before it compiles (`overrideProvider`, …). */
   readonly configure?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -54,7 +64,8 @@ export class EventBusTestingModule {
     } else if (options.bus) {
       throw new EventBusConfigError(
         'EventBusTestingModule.create: `bus` options were given, but the imported modules already import ' +
-          'EventBusModule. Configure the bus there, or leave `bus` out.',
+          'EventBusModule. Configure the bus there, or leave `bus` out; to change options of that module for the ' +
+          'test (a queue prefix of its own, say), give them as `busOverrides`.',
       );
     }
     let builder = Test.createTestingModule({
@@ -63,6 +74,13 @@ export class EventBusTestingModule {
       controllers: options.controllers ?? [],
     });
     if (transport) builder = builder.overrideProvider(EVENT_TRANSPORT).useValue(transport);
+    const overrides = options.busOverrides;
+    if (overrides) {
+      builder = builder.overrideProvider(RESOLVED_EVENT_BUS_OPTIONS).useFactory({
+        factory: (own: EventBusModuleOptions) => resolveEventBusOptions({ ...own, ...overrides }),
+        inject: [EVENT_BUS_MODULE_OPTIONS],
+      });
+    }
     if (options.configure) builder = options.configure(builder);
     const app = await builder.compile();
     // Observing before init: events published by onModuleInit/onApplicationBootstrap hooks are recorded too.

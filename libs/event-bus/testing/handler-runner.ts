@@ -26,11 +26,23 @@ export interface RunEventOptions {
   readonly correlationId?: string;
 }
 
-/** What `runEvent` did: the handler's filter refused the event, or it ran and returned or threw. */
+/**
+ * What `runEvent` did: the handler's filter refused the event, or it ran and returned or threw. Every variant has
+ * `result` and `error` (undefined where they do not apply), so `const { result } = await kit.runEventOrThrow(…)`
+ * needs no narrowing.
+ */
 export type RunEventResult<R = unknown> =
-  | { readonly status: 'not-interested'; readonly handlerId: string }
-  | { readonly status: 'ok'; readonly handlerId: string; readonly result: R }
-  | { readonly status: 'error'; readonly handlerId: string; readonly error: unknown };
+  | {
+      readonly status: 'not-interested';
+      readonly handlerId: string;
+      readonly result?: undefined;
+      readonly error?: undefined;
+    }
+  | { readonly status: 'ok'; readonly handlerId: string; readonly result: R; readonly error?: undefined }
+  | { readonly status: 'error'; readonly handlerId: string; readonly error: unknown; readonly result?: undefined };
+
+/** What `runEventOrThrow` returns: the handler ran and returned (`result`), or its filter refused the event. */
+export type RunEventOutcome<R = unknown> = Exclude<RunEventResult<R>, { readonly status: 'error' }>;
 
 /**
  * Runs one event through one handler the way production does: the filter first, then (async handlers) the job

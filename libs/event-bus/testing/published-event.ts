@@ -1,7 +1,11 @@
 import type { EventEnvelope } from '../src/events/event-envelope';
 import type { EventBusTestingMode } from './testing-mode';
 
-/** One event the bus accepted during the test, as the testing kit recorded it. */
+/**
+ * One event published during the test, as the testing kit recorded it. `kit.events` and the assertions see those
+ * whose publish succeeded; those a sync handler (or a bridged listener, or the transport) refused are in
+ * `kit.refused()` instead, as {@link RefusedEvent}s.
+ */
 export interface PublishedEvent<E extends object = object> {
   /** The instance that was published (not a copy). */
   readonly event: E;
@@ -18,11 +22,21 @@ export interface PublishedEvent<E extends object = object> {
   readonly mode: EventBusTestingMode;
   /** Whether an assertion (`expectPublished`, `toHavePublished`, …) has claimed it. */
   readonly asserted: boolean;
+  /** `'refused'` when the publish rejected (nothing async was dispatched for it): see {@link RefusedEvent}. */
+  readonly status: 'published' | 'refused';
+}
+
+/** An event whose publish rejected, with the error it rejected with (a `SyncHandlerError` when a handler threw). */
+export interface RefusedEvent<E extends object = object> extends PublishedEvent<E> {
+  readonly status: 'refused';
+  readonly error: unknown;
 }
 
 /** The kit's own, mutable view of a record. */
 export interface PublishedEventRecord extends PublishedEvent {
   asserted: boolean;
+  status: 'published' | 'refused';
+  error?: unknown;
 }
 
 /** `OrderPlaced` or `orders.order-placed (OrderPlaced)`, for messages. */

@@ -1,3 +1,4 @@
+import { EventBusConfigError } from '../src/errors/event-bus-config.error';
 import { eventBusMatchers } from './event-bus-testing.matchers';
 import { openKits, setInsideTest } from './open-kits';
 
@@ -22,7 +23,10 @@ export function setupEventBusTesting(): void {
   if (registered) return;
   const jest = globalThis as JestGlobals;
   if (!jest.beforeEach || !jest.afterEach || !jest.afterAll || !jest.expect) {
-    throw new TypeError('setupEventBusTesting() must be called inside a jest test file (afterEach/expect missing).');
+    throw new EventBusConfigError(
+      'setupEventBusTesting() must be called inside a jest test file (afterEach/expect missing): call it at the top ' +
+        'of the test file, or in a file of jest setupFilesAfterEach.',
+    );
   }
   registered = true;
   jest.expect.extend(eventBusMatchers);

@@ -8,13 +8,11 @@ import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { BullMqTransport } from '../transport/bullmq/bullmq.transport';
-import { workerConnection } from '../transport/bullmq/redis-connection';
+import { isBullMqTransport } from '../transport/bullmq/bullmq-transport.loader';
 import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
 import { BroadcastChannel, LocalBroadcastChannel } from './broadcast-channel';
 import { BroadcastFeed } from './broadcast-feed';
 import { BroadcastMessage, toBroadcastMessage } from './broadcast-message';
-import { RelayBroadcastChannel } from './relay-broadcast-channel';
 
 /**
  * Runs broadcasts: relays each successfully published event (after its sync handlers and once its async jobs are
@@ -60,11 +58,9 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private openChannel(): BroadcastChannel {
-    if (!(this.transport instanceof BullMqTransport) || this.options.connection === undefined) {
-      return new LocalBroadcastChannel();
-    }
+    if (!isBullMqTransport(this.transport)) return new LocalBroadcastChannel();
     let last = '';
-    return new RelayBroadcastChannel(workerConnection(this.options.connection), this.options.prefix, (error) => {
+    return this.transport.openBroadcastChannel((error) => {
       // The relay repeats a connection error on every retry: log each distinct one once.
       if (error.message !== last) this.logger.error(`Broadcast relay: ${error.message}`);
       last = error.message;

@@ -1,5 +1,5 @@
-import { SuperJSON } from 'superjson';
-import { EventBusConfigError, EventEncodingError } from '../errors';
+import { SuperJSON } from './bundled-superjson';
+import { EventBusConfigError, EventBusError, EventEncodingError } from '../errors';
 import { EventClass } from '../events/event-class';
 import { EventDefinition } from '../events/bus-event.decorator';
 import { findEncodingProblem } from './encodability';
@@ -78,7 +78,9 @@ export class EventCodec {
       meta: encoded.meta,
     });
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-      throw new TypeError('the payload is not an object');
+      throw new EventBusError(
+        `EventCodec.decodeFields: the payload is not an object (received ${Array.isArray(fields) ? 'an array' : fields === null ? 'null' : typeof fields}); pass { json, meta } as encode() returned them.`,
+      );
     }
     return fields as Record<string, unknown>;
   }

@@ -5,3 +5,4 @@ export * from './invalid-job.error';
 export * from './sync-handler.error';
 export * from './unrecoverable-event.error';
 export * from './after-commit-dispatch.error';
+export * from './job-write.error';

@@ -70,6 +70,8 @@ const definitions = new WeakMap<object, unknown>();
 
 /** The definition `@BusEvent` put on this class (not inherited), or `undefined`. */
 export function getEventDefinition<E extends object>(target: object): EventDefinition<E> | undefined {
+  // From plain JavaScript any value can arrive here; only a class can carry the decorator.
+  if (typeof target !== 'function') return undefined;
   const cached = definitions.get(target);
   if (cached) return cached as EventDefinition<E>;
   const definition = Reflect.getOwnMetadata(BUS_EVENT_METADATA, target) as EventDefinition<E> | undefined;
@@ -81,6 +83,11 @@ export function getEventDefinition<E extends object>(target: object): EventDefin
 export function requireEventDefinition<E extends object>(target: object, usage: string): EventDefinition<E> {
   const definition = getEventDefinition<E>(target);
   if (!definition) {
+    if (typeof target !== 'function') {
+      throw new EventBusConfigError(
+        `${usage} expects an event class (decorated with @BusEvent), received ${describeValue(target)}.`,
+      );
+    }
     throw new EventBusConfigError(
       `${usage}: ${(target as { name?: string }).name || 'the class'} is not an event. Decorate it with @BusEvent('<context>.<event-name>') ` +
         `so it has a stable wire name (subclasses need their own @BusEvent).`,
@@ -106,4 +113,9 @@ export function toPartitionKey(value: unknown): string | undefined {
   throw new EventBusConfigError(
     `A partition key must be a string, number or bigint; received ${typeof value}. Return a string from partitionKey.`,
   );
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return value === null ? 'null' : typeof value;
 }

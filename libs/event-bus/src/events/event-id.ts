@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { B32_CHARACTERS, encodeTime } from 'ulidx';
 
+import { EventBusError } from '../errors/event-bus.error';
 /**
  * A monotonic ULID factory: unique, lexicographically sortable by time, strictly increasing within a process even
  * inside one millisecond (the 80-bit random part is incremented), and when the clock steps back. The same ids as
@@ -29,7 +30,11 @@ export function monotonicUlidFactory(now: () => number = Date.now): () => string
     } else {
       let digit = 15;
       while (digit >= 0 && random[digit] === 31) random[digit--] = 0;
-      if (digit < 0) throw new Error('ULID random part overflowed within one millisecond');
+      if (digit < 0) {
+        throw new EventBusError(
+          'Event id generator: more than 2^80 ids in one millisecond (the ULID random part overflowed). Retry the publish.',
+        );
+      }
       random[digit]!++;
       if (digit < 15) encodeHead();
     }

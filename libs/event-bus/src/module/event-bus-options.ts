@@ -1,7 +1,6 @@
-import type { KeepJobs } from 'bullmq';
-import type { Redis, RedisOptions } from 'ioredis';
 import { ValueType } from '../codec/value-type';
 import { EventTransport } from '../transport/event-transport';
+import type { JobRetention, RedisConnectionSetting } from '../transport/redis-connection-setting';
 import { BackoffOptions } from '../handlers/handler-options';
 import type { OutboxOptions, ResolvedOutboxOptions } from '../outbox/outbox-options';
 
@@ -14,8 +13,7 @@ export type BroadcastScope = 'handled' | 'all';
 /** Which side of the bus a process takes on. `publish` works in every role (handlers publish follow-ups). */
 export type EventBusRole = 'publisher' | 'consumer' | 'both';
 
-/** How long finished jobs are kept: `true` removes at once, `false` keeps forever, or by age (s) / count. */
-export type JobRetention = boolean | number | KeepJobs;
+export type { JobRetention } from '../transport/redis-connection-setting';
 
 /** Job options every async handler starts from; a handler's own options override them. */
 export interface EventJobDefaults {
@@ -53,7 +51,7 @@ export interface EventBusModuleOptions {
    * Redis for the BullMQ transport: a URL (`redis://host:6379/0`), ioredis options, or an ioredis instance you own
    * (the bus will not close it). Required with the BullMQ transport.
    */
-  readonly connection?: string | RedisOptions | Redis;
+  readonly connection?: RedisConnectionSetting;
   /** Key prefix of every queue. Default `'bus'`. No `:`. */
   readonly prefix?: string;
   /** Default `'both'`. `'publisher'` starts no workers; `'consumer'` and `'both'` start one per async handler. */

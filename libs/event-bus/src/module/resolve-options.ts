@@ -24,10 +24,11 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     fail('transport', transport, `'bullmq', 'in-memory' or an EventTransport object`);
   }
   if (transport === 'bullmq' && resolved.connection === undefined) {
-    fail(
-      'connection',
-      undefined,
-      `a Redis URL, ioredis options or an ioredis instance (the BullMQ transport needs Redis)`,
+    throw new EventBusConfigError(
+      `EventBusModule.forRoot: no Redis connection, and the default transport (BullMQ) needs one. Either give ` +
+        `connection (a Redis URL such as 'redis://localhost:6379', ioredis options or an ioredis instance), or set ` +
+        `transport: 'in-memory' to run async handlers in this process without Redis (development, seeds, tests; ` +
+        `nothing survives a restart).`,
     );
   }
   if (typeof resolved.prefix !== 'string' || !/^[A-Za-z0-9_.{}-]+$/.test(resolved.prefix)) {

@@ -3,6 +3,7 @@ import { OutgoingJob } from '../transport/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
 import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
 import { errorMessage } from '../errors/error-message';
+import { EventBusConfigError } from '../errors/event-bus-config.error';
 
 /** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
 /** What node-postgres resolves a statement with (the part the stores read). */
@@ -110,7 +111,9 @@ export class PostgresOutboxStore implements OutboxStore {
 
   async claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> {
     if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new RangeError(`claim limit must be a positive integer: ${limit}`);
+      throw new EventBusConfigError(
+        `PostgresOutboxStore.claim: limit must be a positive integer (outbox.batchSize), received ${String(limit)}.`,
+      );
     const client = await this.pool().connect();
     let broken: Error | undefined;
     try {

@@ -1,6 +1,6 @@
 import { EventJobData } from '../events/event-envelope';
 import { BackoffOptions, ExhaustedPolicy } from '../handlers/handler-options';
-import type { JobRetention } from '../module/event-bus-options';
+import type { JobRetention } from './redis-connection-setting';
 
 /** How one job is delivered: tries, delays, retention. */
 export interface DeliveryOptions {

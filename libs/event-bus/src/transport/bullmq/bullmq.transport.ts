@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Job, JobJson, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { isUnrecoverableError } from '../../errors';
+import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
+import { RelayBroadcastChannel } from '../../broadcast/relay-broadcast-channel';
+import { isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
   ConsumerSpec,
@@ -13,6 +15,7 @@ import {
   UnreadableJobData,
 } from '../event-transport';
 import { BullMqLanes } from './bullmq-lanes';
+import { registerBullMqTransport } from './bullmq-transport.loader';
 import { WriteBatcher } from '../write-batcher';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
@@ -45,7 +48,9 @@ export class BullMqTransport implements EventTransport {
     },
   });
 
-  constructor(private readonly options: BullMqTransportOptions) {}
+  constructor(private readonly options: BullMqTransportOptions) {
+    registerBullMqTransport(this);
+  }
 
   dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
     return this.batcher.write(jobs);
@@ -61,6 +66,11 @@ export class BullMqTransport implements EventTransport {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
+  openBroadcastChannel(onError: (error: Error) => void): BroadcastChannel {
+    return new RelayBroadcastChannel(workerConnection(this.options.connection), this.options.prefix, onError);
   }
 
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
@@ -197,14 +207,16 @@ export class BullMqTransport implements EventTransport {
     // onto the wrong job: refuse the whole batch instead. Nothing was sent (the MULTI is buffered until exec).
     const queued = commandsQueued(multi) - queuedBefore;
     if (queued !== jobs.length) {
-      throw new Error(`Only ${queued} of ${jobs.length} jobs could be queued on the MULTI; nothing was written`);
+      throw new JobWriteError(
+        `only ${queued} of ${jobs.length} jobs could be queued on the MULTI, so nothing was written`,
+      );
     }
     const results: readonly [Error | null, unknown][] = (await multi.exec()) ?? [];
     return jobs.map((_, index) => {
-      const [error, result] = results[index] ?? [new Error('Redis returned no reply for this job'), undefined];
+      const [error, result] = results[index] ?? [new JobWriteError('Redis returned no reply for this job'), undefined];
       return (
         error ??
-        (typeof result === 'number' && result < 0 ? new Error(`BullMQ refused the job (code ${result})`) : null)
+        (typeof result === 'number' && result < 0 ? new JobWriteError(`BullMQ refused the job (code ${result})`) : null)
       );
     });
   }

@@ -1,11 +1,14 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
+import type { RedisConnectionSetting } from '../redis-connection-setting';
 
-/** The connection setting of the module: a URL, ioredis options, or an ioredis instance the app owns. */
-export type RedisConnectionSetting = string | RedisOptions | Redis;
+export type { RedisConnectionSetting } from '../redis-connection-setting';
 
-/** True when the setting is a live ioredis client rather than a description of one. */
-export function isRedisInstance(setting: RedisConnectionSetting): setting is Redis {
+/**
+ * True when the setting is a live ioredis client rather than a description of one. (The public setting type is the
+ * library's own, structural; here it meets ioredis's.)
+ */
+export function isRedisInstance(setting: RedisConnectionSetting): setting is Redis & RedisConnectionSetting {
   return typeof setting === 'object' && typeof (setting as Partial<Redis>).duplicate === 'function';
 }
 
@@ -17,7 +20,10 @@ export function openRedis(
   overrides: RedisOptions = {},
 ): { client: Redis; owned: boolean } {
   if (isRedisInstance(setting)) return { client: setting, owned: false };
-  const client = typeof setting === 'string' ? new Redis(setting, overrides) : new Redis({ ...setting, ...overrides });
+  const client =
+    typeof setting === 'string'
+      ? new Redis(setting, overrides)
+      : new Redis({ ...(setting as RedisOptions), ...overrides });
   return { client, owned: true };
 }
 
