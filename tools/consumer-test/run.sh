@@ -31,11 +31,18 @@ JSON
   [ -e "$dir/node_modules/bullmq" ] || [ -e "$dir/node_modules/ioredis" ] && absent="bullmq/ioredis INSTALLED"
   local tsc=ok jest=ok tests=0
   (cd "$dir" && npx tsc --noEmit -p tsconfig.json >"$dir/tsc.log" 2>&1) || tsc=FAILED
-  (cd "$dir" && npm test --silent -- --json --outputFile="$dir/jest.json" >"$dir/jest.log" 2>&1) || jest=FAILED
+  if [ "$name" = nest12 ] && ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 24 || (a === 24 && b >= 9) ? 0 : 1)'; then
+    # Nest 12 is ESM only; Jest loads ESM from CommonJS tests only on Node >= 24.9 (ts-jest with
+    # transformIgnorePatterns still fails inside @nestjs/common). That is Nest's requirement, not this library's.
+    echo "consumer: $name jest skipped: Node $(node -v) < 24.9 cannot load Nest 12 (ESM only) in Jest"
+    jest=skipped
+  else
+    (cd "$dir" && npm test --silent -- --json --outputFile="$dir/jest.json" >"$dir/jest.log" 2>&1) || jest=FAILED
+  fi
   [ -f "$dir/jest.json" ] && tests=$(node -p "require('$dir/jest.json').numPassedTests + '/' + require('$dir/jest.json').numTotalTests")
   echo "consumer: $name in-memory ($absent) tsc=$tsc jest=$jest ($tests tests)"
   [ "$tsc" = ok ] || { sed -n 1,15p "$dir/tsc.log"; failed=1; }
-  [ "$jest" = ok ] || { grep -v '^\s*$' "$dir/jest.log" | head -30; failed=1; }
+  [ "$jest" = ok ] || [ "$jest" = skipped ] || { grep -v '^\s*$' "$dir/jest.log" | head -30; failed=1; }
   [ "$absent" = "bullmq/ioredis absent" ] || failed=1
 }
 
