@@ -3,7 +3,8 @@
  * docs/**, the package README) is compiled with the repository's tsconfig against the library's public entry points
  * (`nestjs-durable-bus`, `/testing`, `/dashboard`, … through tsconfig `paths`), each block as a module of its own,
  * after one import of the shared prelude (tools/docs-check/prelude.ts). A block marked ```ts partial is skipped.
- * Errors are reported at the Markdown file and line. The Guarantees page's cited test names must exist in test/.
+ * Errors are reported at the Markdown file and line. Also checked: inline code is not broken across lines, table
+ * headers name every column, and the test names the Guarantees page cites exist in test/.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -11,6 +12,7 @@ import ts from 'typescript';
 import { blockModule, HEADER_LINES, topLevelNames } from './block-module';
 import { missingCitedTests } from './cited-tests';
 import { CodeBlock, markdownBlocks } from './markdown-blocks';
+import { proseProblems } from './markdown-prose';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, '.tmp', 'docs-check');
@@ -70,6 +72,11 @@ function main(): number {
       ? location(block, line, character)
       : `${relative(ROOT, source.fileName)}:${line + 1}:${character + 1}`;
     problems.push(`${where} - error TS${diagnostic.code}: ${message}`);
+  }
+  for (const file of files) {
+    for (const problem of proseProblems(file, readFileSync(join(ROOT, file), 'utf8'))) {
+      problems.push(`${problem.file}:${problem.line} - ${problem.message}`);
+    }
   }
   for (const file of files.filter((name) => name.endsWith('guarantees.md'))) {
     for (const miss of missingCitedTests(file, readFileSync(join(ROOT, file), 'utf8'), join(ROOT, 'test'))) {

@@ -5,7 +5,7 @@
  * Imports of the library go through its public entry points only.
  */
 import { Injectable, Module } from '@nestjs/common';
-import { BusEvent, BusType, defineValueType, EventBus } from 'nestjs-durable-bus';
+import { BusEvent, BusType, defineValueType, EventBus, EventContext, OnEventAsync } from 'nestjs-durable-bus';
 
 // Nest, RxJS, the ORMs: the imports an app already has.
 export { Controller, Injectable, MessageEvent, Module, Post, Body, Param, Sse } from '@nestjs/common';
@@ -187,7 +187,17 @@ export class CustomersService {
 @Module({ providers: [OrdersService, OrdersRepository, CustomersService], exports: [OrdersService] })
 export class OrdersModule {}
 
-@Module({ providers: [InvoicesRepository] })
+@Injectable()
+export class FinancesHandlers {
+  constructor(private readonly invoices: InvoicesRepository) {}
+
+  @OnEventAsync(OrderPlaced, { id: 'finances.issue-invoice', filter: (event) => event.total.gt(0) })
+  async issueInvoice(event: OrderPlaced, ctx: EventContext): Promise<void> {
+    await this.invoices.createOnce(ctx.eventId, { id: event.orderId, customerId: '', lines: [], total: event.total });
+  }
+}
+
+@Module({ providers: [InvoicesRepository, FinancesHandlers] })
 export class FinancesModule {}
 
 @Module({ imports: [OrdersModule, FinancesModule] })
