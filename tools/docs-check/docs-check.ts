@@ -40,18 +40,30 @@ function location(block: CodeBlock, moduleLine: number, moduleColumn: number): s
   return `${block.file}:${block.line + moduleLine - HEADER_LINES}:${moduleColumn + 1 + block.indent}`;
 }
 
-function main(): number {
-  const files = markdownFiles(ROOT);
+/** What {@link checkDocs} found. */
+export interface DocsCheckResult {
+  /** One line each: `file:line:column - message`. */
+  readonly problems: readonly string[];
+  readonly compiled: number;
+  readonly partial: number;
+}
+
+/**
+ * Checks Markdown files (paths relative to the repository root): their TypeScript blocks compile, their prose has no
+ * broken inline code or nameless table columns, and a Guarantees page cites tests that exist. Block modules are
+ * written to `outDir` (emptied first), which must be inside the repository so that packages resolve.
+ */
+export function checkDocs(files: readonly string[], outDir: string = OUT): DocsCheckResult {
   const blocks = files.flatMap((file) => markdownBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
   const compiled = blocks.filter((block) => TYPESCRIPT.has(block.lang) && !block.flags.includes('partial'));
   const partial = blocks.filter((block) => TYPESCRIPT.has(block.lang) && block.flags.includes('partial'));
 
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
   const preludeNames = topLevelNames(PRELUDE, readFileSync(PRELUDE, 'utf8'));
   const byModule = new Map<string, CodeBlock>();
   for (const block of compiled) {
-    const path = join(OUT, `${block.file.replace(/[/\\.]/g, '_')}_L${block.line}.ts`);
+    const path = join(outDir, `${block.file.replace(/[/\\.]/g, '_')}_L${block.line}.ts`);
     const specifier = relative(dirname(path), PRELUDE).replace(/\\/g, '/').replace(/\.ts$/, '');
     writeFileSync(path, blockModule(block.code, preludeNames, specifier));
     byModule.set(path, block);
@@ -84,12 +96,18 @@ function main(): number {
     }
   }
 
+  return { problems, compiled: compiled.length, partial: partial.length };
+}
+
+function main(): number {
+  const files = markdownFiles(ROOT);
+  const { problems, compiled, partial } = checkDocs(files);
   for (const problem of problems) console.error(problem);
   console.log(
-    `docs:check: ${compiled.length} TypeScript blocks compiled (${partial.length} marked partial, skipped) in ` +
-      `${files.length} Markdown files; ${problems.length} problem(s).`,
+    `docs:check: ${compiled} TypeScript blocks compiled (${partial} marked partial, skipped) in ${files.length} ` +
+      `Markdown files; ${problems.length} problem(s).`,
   );
   return problems.length ? 1 : 0;
 }
 
-process.exitCode = main();
+if (require.main === module) process.exitCode = main();
