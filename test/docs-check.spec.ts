@@ -65,6 +65,14 @@ describe('npm run docs:check', () => {
         'export class ShopModule {}',
         fence,
       ]),
+      standalone: page('standalone.md', [
+        `${fence}ts standalone`,
+        "import { EventBusModule } from 'nestjs-durable-bus';",
+        '',
+        '@Module({ imports: [EventBusModule.forRoot({})] })',
+        'export class StandaloneModule {}',
+        fence,
+      ]),
       prose: page('prose.md', [
         'Inline code `broken across',
         'two lines` here.',
@@ -87,7 +95,7 @@ describe('npm run docs:check', () => {
   it('compiles a block that uses the prelude and the public entry points, and skips partial and bash blocks', () => {
     expect(problemsOf(files.good!)).toEqual([]);
     expect(result.partial).toBe(1);
-    expect(result.compiled).toBe(3);
+    expect(result.compiled).toBe(4);
   });
 
   it('reports a wrong import at the Markdown file, line and column', () => {
@@ -99,6 +107,12 @@ describe('npm run docs:check', () => {
   it('reports a stale option name at its line', () => {
     expect(problemsOf(files.staleOption!)).toEqual([
       expect.stringMatching(/^\S+stale-option\.md:3:73 - error TS2353: .*'queuePrefix' does not exist/),
+    ]);
+  });
+
+  it('gives a block marked standalone no prelude: what it does not import is unknown', () => {
+    expect(problemsOf(files.standalone!)).toEqual([
+      expect.stringMatching(/^\S+standalone\.md:4:2 - error TS\d+: Cannot find name 'Module'/),
     ]);
   });
 

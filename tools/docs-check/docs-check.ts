@@ -2,7 +2,8 @@
  * `npm run docs:check`: every ```ts / ```typescript block of the Markdown files (README.md, CONTRIBUTING.md,
  * docs/**, the package README) is compiled with the repository's tsconfig against the library's public entry points
  * (`nestjs-durable-bus`, `/testing`, `/dashboard`, … through tsconfig `paths`), each block as a module of its own,
- * after one import of the shared prelude (tools/docs-check/prelude.ts). A block marked ```ts partial is skipped.
+ * after one import of the shared prelude (tools/docs-check/prelude.ts). A block marked ```ts partial is skipped; one
+ * marked ```ts standalone gets no prelude (an example meant to be copied whole must import all it uses).
  * Errors are reported at the Markdown file and line. Also checked: inline code is not broken across lines, table
  * headers name every column, and the test names the Guarantees page cites exist in test/.
  */
@@ -65,7 +66,8 @@ export function checkDocs(files: readonly string[], outDir: string = OUT): DocsC
   for (const block of compiled) {
     const path = join(outDir, `${block.file.replace(/[/\\.]/g, '_')}_L${block.line}.ts`);
     const specifier = relative(dirname(path), PRELUDE).replace(/\\/g, '/').replace(/\.ts$/, '');
-    writeFileSync(path, blockModule(block.code, preludeNames, specifier));
+    const names = block.flags.includes('standalone') ? new Set<string>() : preludeNames;
+    writeFileSync(path, blockModule(block.code, names, specifier));
     byModule.set(path, block);
   }
 
