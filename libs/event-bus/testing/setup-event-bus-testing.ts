@@ -15,7 +15,7 @@ let registered = false;
 
 /**
  * Wires the kit into jest for this test file (call it once at the top of the file, or from a
- * `setupFilesAfterEach` module): registers the `toHavePublished` matcher, and after each test verifies every kit
+ * `setupFilesAfterEnv` module): registers the `toHavePublished` matcher, and after each test verifies every kit
  * (strict-mode events left unasserted fail the test, naming each event and where it was published), closes the
  * kits made inside the test and resets the ones made in `beforeAll` (closed after all tests).
  */

@@ -1,0 +1,115 @@
+/**
+ * `npm run docs:check`: every ```ts / ```typescript block of the Markdown files (README.md, CONTRIBUTING.md,
+ * docs/**, the package README) is compiled with the repository's tsconfig against the library's public entry points
+ * (`nestjs-durable-bus`, `/testing`, `/dashboard`, … through tsconfig `paths`), each block as a module of its own,
+ * after one import of the shared prelude (tools/docs-check/prelude.ts). A block marked ```ts partial is skipped; one
+ * marked ```ts standalone gets no prelude (an example meant to be copied whole must import all it uses).
+ * Errors are reported at the Markdown file and line. Also checked: inline code is not broken across lines, table
+ * headers name every column, and the test names the Guarantees page cites exist in test/.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { blockModule, HEADER_LINES, topLevelNames } from './block-module';
+import { missingCitedTests } from './cited-tests';
+import { CodeBlock, markdownBlocks } from './markdown-blocks';
+import { proseProblems } from './markdown-prose';
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(ROOT, '.tmp', 'docs-check');
+const PRELUDE = join(__dirname, 'prelude.ts');
+const TYPESCRIPT = new Set(['ts', 'typescript']);
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.git', '.tmp', 'test-results', 'results']);
+
+/** README.md, CONTRIBUTING.md, CHANGELOG.md, docs/**, libs/**, apps/**: every Markdown file we write. */
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return SKIPPED_DIRS.has(entry.name) ? [] : markdownFiles(path);
+    return entry.name.endsWith('.md') ? [relative(ROOT, path)] : [];
+  });
+}
+
+function compilerOptions(): ts.CompilerOptions {
+  const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (path) => ts.sys.readFile(path));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+  // A block shows one use of an API: prelude names it does not use are fine, declarations are not emitted.
+  return { ...parsed.options, noEmit: true, declaration: false, noUnusedLocals: false, noUnusedParameters: false };
+}
+
+function location(block: CodeBlock, moduleLine: number, moduleColumn: number): string {
+  return `${block.file}:${block.line + moduleLine - HEADER_LINES}:${moduleColumn + 1 + block.indent}`;
+}
+
+/** What {@link checkDocs} found. */
+export interface DocsCheckResult {
+  /** One line each: `file:line:column - message`. */
+  readonly problems: readonly string[];
+  readonly compiled: number;
+  readonly partial: number;
+}
+
+/**
+ * Checks Markdown files (paths relative to the repository root): their TypeScript blocks compile, their prose has no
+ * broken inline code or nameless table columns, and a Guarantees page cites tests that exist. Block modules are
+ * written to `outDir` (emptied first), which must be inside the repository so that packages resolve.
+ */
+export function checkDocs(files: readonly string[], outDir: string = OUT): DocsCheckResult {
+  const blocks = files.flatMap((file) => markdownBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+  const compiled = blocks.filter((block) => TYPESCRIPT.has(block.lang) && !block.flags.includes('partial'));
+  const partial = blocks.filter((block) => TYPESCRIPT.has(block.lang) && block.flags.includes('partial'));
+
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const preludeNames = topLevelNames(PRELUDE, readFileSync(PRELUDE, 'utf8'));
+  const byModule = new Map<string, CodeBlock>();
+  for (const block of compiled) {
+    const path = join(outDir, `${block.file.replace(/[/\\.]/g, '_')}_L${block.line}.ts`);
+    const specifier = relative(dirname(path), PRELUDE).replace(/\\/g, '/').replace(/\.ts$/, '');
+    const names = block.flags.includes('standalone') ? new Set<string>() : preludeNames;
+    writeFileSync(path, blockModule(block.code, names, specifier));
+    byModule.set(path, block);
+  }
+
+  const program = ts.createProgram([...byModule.keys()], compilerOptions());
+  const problems: string[] = [];
+  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    const source = diagnostic.file;
+    if (!source || diagnostic.start === undefined) {
+      problems.push(`error TS${diagnostic.code}: ${message}`);
+      continue;
+    }
+    const { line, character } = source.getLineAndCharacterOfPosition(diagnostic.start);
+    const block = byModule.get(source.fileName);
+    const where = block
+      ? location(block, line, character)
+      : `${relative(ROOT, source.fileName)}:${line + 1}:${character + 1}`;
+    problems.push(`${where} - error TS${diagnostic.code}: ${message}`);
+  }
+  for (const file of files) {
+    for (const problem of proseProblems(file, readFileSync(join(ROOT, file), 'utf8'))) {
+      problems.push(`${problem.file}:${problem.line} - ${problem.message}`);
+    }
+  }
+  for (const file of files.filter((name) => name.endsWith('guarantees.md'))) {
+    for (const miss of missingCitedTests(file, readFileSync(join(ROOT, file), 'utf8'), join(ROOT, 'test'))) {
+      problems.push(`${miss.file}:${miss.line} - cites a test no file in test/ has: "${miss.name}"`);
+    }
+  }
+
+  return { problems, compiled: compiled.length, partial: partial.length };
+}
+
+function main(): number {
+  const files = markdownFiles(ROOT);
+  const { problems, compiled, partial } = checkDocs(files);
+  for (const problem of problems) console.error(problem);
+  console.log(
+    `docs:check: ${compiled} TypeScript blocks compiled (${partial} marked partial, skipped) in ${files.length} ` +
+      `Markdown files; ${problems.length} problem(s).`,
+  );
+  return problems.length ? 1 : 0;
+}
+
+if (require.main === module) process.exitCode = main();
