@@ -25,7 +25,7 @@ export function setupEventBusTesting(): void {
   if (!jest.beforeEach || !jest.afterEach || !jest.afterAll || !jest.expect) {
     throw new EventBusConfigError(
       'setupEventBusTesting() must be called inside a jest test file (afterEach/expect missing): call it at the top ' +
-        'of the test file, or in a file of jest setupFilesAfterEach.',
+        'of the test file, or in a file of jest setupFilesAfterEnv.',
     );
   }
   registered = true;
