@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm run test:consumer`: packs the library and installs the tarball into two fresh apps outside the repo, one on
-# NestJS 11 and one on NestJS 12, set up as `nest new` sets them up (app/tsconfig.json: theirs with skipLibCheck
-# false; app/jest.config.json: their jest, plain ts-jest), without bullmq and ioredis (the in-memory transport must
-# not need them). Per app: npm install, tsc, then jest on app/src/orders.spec.ts through the testing kit.
+# NestJS 11 and one on NestJS 12, set up as `nest new` sets them up (app.tsconfig.json: theirs with skipLibCheck
+# false, kept out of app/ so that eslint checks app/src with the repo's tsconfig; app/jest.config.json: their jest,
+# plain ts-jest), without bullmq and ioredis (the in-memory transport must not need them). Per app: npm install, tsc,
+# then jest on app/src/orders.spec.ts through the testing kit.
 #
 # The Nest 12 app on Node < 24.9 uses app/jest.nest12-node20.config.json instead: NestJS 12 ships ES modules only,
 # which Jest cannot require there, so the app has SWC turn `@nestjs/*` into CommonJS. That is the setup any Nest 12
@@ -62,7 +63,7 @@ fi
 app() {
   local name=$1 nest=$2 testing=$3 ts=$4 config=$5 script=$6 extra=$7 dir="$work/$1" report="$work/$1.report"
   local t status=0 absent tests=''
-  mkdir -p "$dir" && cp -r "$here/app/src" "$here/app/tsconfig.json" "$tarball" "$dir/"
+  mkdir -p "$dir" && cp -r "$here/app/src" "$tarball" "$dir/" && cp "$here/app.tsconfig.json" "$dir/tsconfig.json"
   cp "$here/app/$config" "$dir/jest.config.json"
   echo "consumer: $name (@nestjs/* $nest, typescript $ts, Node $(node -v), jest config $config)" >"$report"
   if grep -Eiq 'durable-bus|superjson|copy-anything|is-what|ulidx|bullmq|ioredis' "$dir/jest.config.json"; then
@@ -104,7 +105,8 @@ JSON
   if [ $jest_status -eq 0 ] && [ -n "$tests" ] && [ "${tests%%/*}" != 0 ]; then
     echo "  jest     $((SECONDS - t))s ok, $tests" >>"$report"
   else
-    { echo "  jest     $((SECONDS - t))s FAILED${tests:+, $tests}:"; grep -v '^\s*$' "$dir/jest.log" | head -40; } >>"$report"
+    echo "  jest     $((SECONDS - t))s FAILED${tests:+, $tests}:" >>"$report"
+    grep -v '^\s*$' "$dir/jest.log" | head -40 >>"$report"
     status=1
   fi
   return $status
