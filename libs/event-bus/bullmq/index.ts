@@ -3,4 +3,3 @@
 // `transport: 'in-memory'` needs neither installed.
 export { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
 export type { BullMqTransportOptions } from '../src/transport/bullmq/bullmq.transport';
-export { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';

@@ -1,9 +1,9 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { EventHandlersExplorer } from '../src/handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from '../src/handlers/handler-definition';
-import { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';
 import { EVENT_TRANSPORT, EventTransport } from '../src/transport/event-transport';
 import { LaneQueueAdapter } from './lane-queue.adapter';
 
@@ -28,38 +28,49 @@ export class DashboardQueuesRegistrar implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!isBullMqTransport(this.transport)) {
-      this.logger.warn(
-        `The dashboard shows BullMQ queues, but this bus uses the ${this.transport.name} transport: it stays empty.`,
-      );
-      return;
-    }
-    const transport = this.transport;
     let count = 0;
     for (const handler of this.explorer.getRegistry().asyncHandlers) {
-      const parallel = new BullMQAdapter(transport.queue(handler.queue), {
-        displayName: handler.id,
-        description: describe(handler, handler.partition ? 'events without a partition key' : undefined),
-      });
-      this.add(parallel);
+      const queue = this.brokerQueue(handler.queue);
+      if (!queue) return this.warnEmpty();
+      this.add(
+        new BullMQAdapter(queue, {
+          displayName: handler.id,
+          description: describe(handler, handler.partition ? 'events without a partition key' : undefined),
+        }),
+      );
       count++;
       const partition = handler.partition;
-      if (!partition) continue;
-      partition.laneQueues.forEach((queue, lane) => {
-        const adapter = new LaneQueueAdapter(transport.queue(queue), {
-          displayName: `${handler.id} · lane ${lane + 1}/${partition.lanes}`,
-          description: describe(
-            handler,
-            `partition lane ${lane}: one job at a time, in publish order per key; concurrency and rate limit are ` +
-              `managed by the bus; failed jobs are released through ParkedKeys, not retried here`,
-          ),
-          allowRetries: false,
-        });
-        this.add(adapter);
+      for (const [lane, name] of (partition?.laneQueues ?? []).entries()) {
+        const laneQueue = this.brokerQueue(name);
+        if (!partition || !laneQueue) return this.warnEmpty();
+        this.add(
+          new LaneQueueAdapter(laneQueue, {
+            displayName: `${handler.id} · lane ${lane + 1}/${partition.lanes}`,
+            description: describe(
+              handler,
+              `partition lane ${lane}: one job at a time, in publish order per key; concurrency and rate limit are ` +
+                `managed by the bus; failed jobs are released through ParkedKeys, not retried here`,
+            ),
+            allowRetries: false,
+          }),
+        );
         count++;
-      });
+      }
     }
     this.logger.log(`Dashboard: ${count} queue(s) registered`);
+  }
+
+  /** The transport's BullMQ queue handle (the board shows BullMQ queues only). */
+  private brokerQueue(name: string): Queue | undefined {
+    const handle = this.transport.brokerQueue?.(name);
+    return handle instanceof Queue ? handle : undefined;
+  }
+
+  private warnEmpty(): void {
+    this.logger.warn(
+      `The dashboard shows BullMQ queues, but this bus uses the ${this.transport.name} transport, which gives no ` +
+        `BullMQ queue handles (brokerQueue): it stays empty.`,
+    );
   }
 
   private add(adapter: BullMQAdapter): void {

@@ -94,7 +94,9 @@ export type {
   JobAttempt,
   JobProcessor,
   OutgoingJob,
+  PendingJobs,
 } from './transport/event-transport';
+export type { BroadcastChannel } from './broadcast/broadcast-channel';
 export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
 

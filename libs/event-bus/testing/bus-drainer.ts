@@ -1,9 +1,7 @@
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
-import type { BullMqTransport } from '../src/transport/bullmq/bullmq.transport';
-import { isBullMqTransport } from '../src/transport/bullmq/bullmq-transport.loader';
-import type { EventTransport } from '../src/transport/event-transport';
+import type { EventTransport, PendingJobs } from '../src/transport/event-transport';
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
-import { DrainTimeoutError, PendingJobs } from './errors/drain-timeout.error';
+import { DrainTimeoutError } from './errors/drain-timeout.error';
 
 /** Options of `kit.drain()`. */
 export interface DrainOptions {
@@ -11,18 +9,13 @@ export interface DrainOptions {
   readonly timeoutMs?: number;
 }
 
-interface IdleAware {
-  whenIdle(): Promise<void>;
-}
-
 const POLL_MS = 20;
-const STATES = ['wait', 'active', 'delayed', 'prioritized'] as const;
 
 /**
- * Waits until the bus has nothing left to do: for BullMQ, every queue of this bus's handlers (under its prefix) has
- * no waiting, active, delayed or prioritized job, read in one MULTI so the snapshot is consistent across queues;
- * for in-process transports, until they report idle. Rejects with a {@link DrainTimeoutError} listing what is
- * still pending after `timeoutMs`.
+ * Waits until the bus has nothing left to do: with a transport that counts its jobs (`pendingJobs`, BullMQ), until
+ * every queue of this bus's handlers has no waiting, active, delayed or prioritized job; with one that knows when it
+ * is idle (`whenIdle`, in-process transports), until it says so. Rejects with a {@link DrainTimeoutError} listing
+ * what is still pending after `timeoutMs`.
  */
 export async function drainTransport(
   transport: EventTransport,
@@ -30,8 +23,9 @@ export async function drainTransport(
   options: DrainOptions = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (isBullMqTransport(transport)) return drainBullMq(transport, registry, timeoutMs);
-  if (!isIdleAware(transport)) {
+  const pendingJobs = transport.pendingJobs?.bind(transport);
+  if (pendingJobs) return pollUntilEmpty(pendingJobs, handlerQueues(registry), timeoutMs);
+  if (typeof transport.whenIdle !== 'function') {
     throw new EventBusConfigError(
       `kit.drain() does not know the transport "${transport.name}": give it a whenIdle(): Promise<void> that resolves ` +
         `when it has nothing left to run, or drain it yourself.`,
@@ -48,39 +42,26 @@ export async function drainTransport(
   }
 }
 
-async function drainBullMq(transport: BullMqTransport, registry: HandlerRegistry, timeoutMs: number): Promise<void> {
-  const names = [
+/** Every queue of the bus's async handlers, partition lanes included. */
+function handlerQueues(registry: HandlerRegistry): string[] {
+  return [
     ...new Set(registry.asyncHandlers.flatMap((handler) => [handler.queue, ...(handler.partition?.laneQueues ?? [])])),
   ];
-  if (names.length === 0) return;
-  const queues = names.map((name) => transport.queue(name));
-  const client = await (queues[0] as (typeof queues)[number]).getBackend().client;
+}
+
+async function pollUntilEmpty(
+  pendingJobs: (queues: readonly string[]) => Promise<PendingJobs[]>,
+  queues: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  if (queues.length === 0) return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const multi = client.multi();
-    for (const queue of queues) {
-      multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
-      multi.runCommand('zcard', [queue.toKey('delayed')]).runCommand('zcard', [queue.toKey('prioritized')]);
-    }
-    const results: [Error | null, unknown][] = (await multi.exec()) ?? [];
-    const counts = results.map(([error, count]) => {
-      if (error) throw error;
-      return Number(count);
-    });
-    const pending: PendingJobs[] = names.map((queue, i) => {
-      const [waiting = 0, active = 0, delayed = 0, prioritized = 0] = counts.slice(
-        i * STATES.length,
-        (i + 1) * STATES.length,
-      );
-      return { queue, waiting, active, delayed, prioritized };
-    });
-    const busy = pending.filter((queue) => queue.waiting + queue.active + queue.delayed + queue.prioritized > 0);
+    const busy = (await pendingJobs(queues)).filter(
+      (queue) => queue.waiting + queue.active + queue.delayed + queue.prioritized > 0,
+    );
     if (busy.length === 0) return;
     if (Date.now() >= deadline) throw new DrainTimeoutError(timeoutMs, busy);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-function isIdleAware(transport: EventTransport): transport is EventTransport & IdleAware {
-  return typeof (transport as Partial<IdleAware>).whenIdle === 'function';
 }

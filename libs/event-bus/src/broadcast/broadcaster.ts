@@ -8,7 +8,6 @@ import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { isBullMqTransport } from '../transport/bullmq/bullmq-transport.loader';
 import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
 import { BroadcastChannel, LocalBroadcastChannel } from './broadcast-channel';
 import { BroadcastFeed } from './broadcast-feed';
@@ -58,7 +57,7 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private openChannel(): BroadcastChannel {
-    if (!isBullMqTransport(this.transport)) return new LocalBroadcastChannel();
+    if (!this.transport.openBroadcastChannel) return new LocalBroadcastChannel();
     let last = '';
     return this.transport.openBroadcastChannel((error) => {
       // The relay repeats a connection error on every retry: log each distinct one once.

@@ -1,3 +1,4 @@
+import type { BroadcastChannel } from '../broadcast/broadcast-channel';
 import { EventJobData } from '../events/event-envelope';
 import { BackoffOptions, ExhaustedPolicy } from '../handlers/handler-options';
 import type { JobRetention } from './redis-connection-setting';
@@ -85,12 +86,24 @@ export interface ParkedKey {
   readonly setAside: number;
 }
 
+/** What one queue still holds: jobs not finished yet, by state. */
+export interface PendingJobs {
+  readonly queue: string;
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly prioritized: number;
+}
+
 /** What to do with a parked key's dead event on release. */
 export type ReleaseMode = 'retry' | 'skip';
 
 /**
  * What the bus needs from a broker. The core never imports BullMQ: it builds jobs and processors, a transport
  * moves them. BullMQ and in-memory ship with the library; another broker is one more implementation.
+ *
+ * The last four members are optional capabilities: what a transport has decides what the broadcaster, the testing
+ * kit's `drain` and the dashboard can do with it (none of them asks which transport it is).
  */
 export interface EventTransport {
   /** Human-readable name for the manifest and errors. */
@@ -122,6 +135,23 @@ export interface EventTransport {
    * any later event of the key. Resolves once the release is queued at the head of the lane.
    */
   releaseParked(group: string, queue: string, key: string, mode: ReleaseMode): Promise<void>;
+  /**
+   * A channel that reaches every node on this broker, for broadcasts. Without it, broadcasts stay in the process.
+   * `onError` hears connection errors the channel recovers from by itself.
+   */
+  openBroadcastChannel?(onError: (error: Error) => void): BroadcastChannel;
+  /**
+   * What each of the given queues still holds, read at one instant across them. `drain` polls it until all are
+   * empty (and lists it when it gives up).
+   */
+  pendingJobs?(queues: readonly string[]): Promise<PendingJobs[]>;
+  /** Resolves once nothing is left to run (for in-process transports); `drain` waits on it when there is no `pendingJobs`. */
+  whenIdle?(): Promise<void>;
+  /**
+   * The broker's own handle of a queue, for tools that show the broker (the dashboard mounts BullMQ queue handles in
+   * Bull Board).
+   */
+  brokerQueue?(name: string): unknown;
 }
 
 /** Injection token of the bus's transport. */

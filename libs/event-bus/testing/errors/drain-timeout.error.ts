@@ -1,13 +1,7 @@
 import { EventBusError } from '../../src/errors/event-bus.error';
+import type { PendingJobs } from '../../src/transport/event-transport';
 
-/** What one queue still held when `drain` gave up. */
-export interface PendingJobs {
-  readonly queue: string;
-  readonly waiting: number;
-  readonly active: number;
-  readonly delayed: number;
-  readonly prioritized: number;
-}
+export type { PendingJobs };
 
 /** `kit.drain()` timed out: the message lists what was still pending, per queue. */
 export class DrainTimeoutError extends EventBusError {

@@ -1,14 +1,12 @@
 import { EventBusConfigError } from '../../errors';
-import type { EventTransport } from '../event-transport';
 import type { BullMqTransport, BullMqTransportOptions } from './bullmq.transport';
 
 /**
  * The one door to the BullMQ transport for the rest of the library: `bullmq` and `ioredis` are loaded when a
  * BullMQ transport is created, never at module load, so an app on `transport: 'in-memory'` (or its tests) runs
- * without them installed. Everything else recognises the transport with {@link isBullMqTransport} and uses its
- * type through `import type` (erased from the JavaScript).
+ * without them installed. Nothing else asks whether a transport is this one: the broadcaster, `drain` and the
+ * dashboard use the optional capabilities of `EventTransport`.
  */
-const created = new WeakSet<object>();
 
 /** Creates the BullMQ transport, loading bullmq and ioredis; an {@link EventBusConfigError} when they are missing. */
 export function createBullMqTransport(options: BullMqTransportOptions): BullMqTransport {
@@ -27,16 +25,6 @@ export function createBullMqTransport(options: BullMqTransportOptions): BullMqTr
     );
   }
   return new loaded.BullMqTransport(options);
-}
-
-/** Called by every BullMqTransport's constructor, so {@link isBullMqTransport} knows it. */
-export function registerBullMqTransport(transport: BullMqTransport): void {
-  created.add(transport);
-}
-
-/** Whether `transport` is the library's BullMQ transport (without loading bullmq to find out). */
-export function isBullMqTransport(transport: EventTransport): transport is BullMqTransport {
-  return created.has(transport);
 }
 
 /** Which of bullmq/ioredis a failed require could not find, if that is why it failed. */

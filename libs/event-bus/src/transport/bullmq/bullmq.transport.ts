@@ -11,11 +11,11 @@ import {
   LaneGroup,
   OutgoingJob,
   ParkedKey,
+  PendingJobs,
   ReleaseMode,
   UnreadableJobData,
 } from '../event-transport';
 import { BullMqLanes } from './bullmq-lanes';
-import { registerBullMqTransport } from './bullmq-transport.loader';
 import { WriteBatcher } from '../write-batcher';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
@@ -48,9 +48,7 @@ export class BullMqTransport implements EventTransport {
     },
   });
 
-  constructor(private readonly options: BullMqTransportOptions) {
-    registerBullMqTransport(this);
-  }
+  constructor(private readonly options: BullMqTransportOptions) {}
 
   dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
     return this.batcher.write(jobs);
@@ -66,6 +64,30 @@ export class BullMqTransport implements EventTransport {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** For the dashboard: the BullMQ queue, as {@link queue}. */
+  brokerQueue(name: string): Queue {
+    return this.queue(name);
+  }
+
+  /** Waiting, active, delayed and prioritized counts of the queues, read in one MULTI (one consistent snapshot). */
+  async pendingJobs(names: readonly string[]): Promise<PendingJobs[]> {
+    if (names.length === 0) return [];
+    const queues = names.map((name) => this.queue(name));
+    const multi = this.producerClient().multi();
+    for (const queue of queues) {
+      multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
+      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized'));
+    }
+    const counts = ((await multi.exec()) ?? []).map(([error, count]) => {
+      if (error) throw error;
+      return Number(count);
+    });
+    return names.map((queue, i) => {
+      const [waiting = 0, active = 0, delayed = 0, prioritized = 0] = counts.slice(i * 4, i * 4 + 4);
+      return { queue, waiting, active, delayed, prioritized };
+    });
   }
 
   /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
