@@ -55,7 +55,8 @@ export interface DocsCheckResult {
  * written to `outDir` (emptied first), which must be inside the repository so that packages resolve.
  */
 export function checkDocs(files: readonly string[], outDir: string = OUT): DocsCheckResult {
-  const blocks = files.flatMap((file) => markdownBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+  const texts = new Map(files.map((file) => [file, readFileSync(join(ROOT, file), 'utf8')] as const));
+  const blocks = [...texts].flatMap(([file, text]) => markdownBlocks(file, text));
   const compiled = blocks.filter((block) => TYPESCRIPT.has(block.lang) && !block.flags.includes('partial'));
   const partial = blocks.filter((block) => TYPESCRIPT.has(block.lang) && block.flags.includes('partial'));
 
@@ -87,13 +88,13 @@ export function checkDocs(files: readonly string[], outDir: string = OUT): DocsC
       : `${relative(ROOT, source.fileName)}:${line + 1}:${character + 1}`;
     problems.push(`${where} - error TS${diagnostic.code}: ${message}`);
   }
-  for (const file of files) {
-    for (const problem of proseProblems(file, readFileSync(join(ROOT, file), 'utf8'))) {
+  for (const [file, text] of texts) {
+    for (const problem of proseProblems(file, text)) {
       problems.push(`${problem.file}:${problem.line} - ${problem.message}`);
     }
   }
-  for (const file of files.filter((name) => name.endsWith('guarantees.md'))) {
-    for (const miss of missingCitedTests(file, readFileSync(join(ROOT, file), 'utf8'), join(ROOT, 'test'))) {
+  for (const [file, text] of [...texts].filter(([name]) => name.endsWith('guarantees.md'))) {
+    for (const miss of missingCitedTests(file, text, join(ROOT, 'test'))) {
       problems.push(`${miss.file}:${miss.line} - cites a test no file in test/ has: "${miss.name}"`);
     }
   }
