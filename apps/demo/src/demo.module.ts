@@ -21,11 +21,14 @@ const BUS_ROLES = { all: 'both', api: 'publisher', worker: 'consumer' } as const
 /**
  * The demo: three bounded contexts (orders → finances → audit) that share only event classes, on Postgres (one
  * transaction per command, via @nestjs-cls/transactional) and the bus (outbox, lanes, broadcast feed, dashboard).
+ * Without Redis (`config.redisUrl` undefined) the same app runs on the in-memory transport, without the dashboard.
  */
 @Module({})
 export class DemoModule {
   static forRoot(config: DemoConfig): DynamicModule {
     const http = config.role !== 'worker';
+    // Without Redis the bus runs in this process (in-memory transport), and the dashboard has no queues to show.
+    const redis = config.redisUrl !== undefined;
     return {
       module: DemoModule,
       imports: [
@@ -49,7 +52,7 @@ export class DemoModule {
         EventBusModule.forRootAsync({
           inject: [DataSource],
           useFactory: (dataSource: DataSource) => ({
-            connection: config.redisUrl,
+            ...(redis ? { connection: config.redisUrl } : { transport: 'in-memory' as const }),
             prefix: config.prefix,
             role: BUS_ROLES[config.role],
             broadcast: 'all',
@@ -58,7 +61,7 @@ export class DemoModule {
             outbox: { store: new TypeOrmOutboxStore(dataSource), relay: http },
           }),
         }),
-        ...(http
+        ...(http && redis
           ? [
               EventBusDashboardModule.forRoot({
                 route: '/queues',
