@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { SyncHandlerError } from '../errors';
 import { EventEnvelope } from '../events/event-envelope';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
+import { HandlerRegistry } from '../handlers/handler-registry';
 import { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { BridgeReport, LegacyListener, matchLegacyListeners } from './legacy-listeners';
 
 /** The part of EventEmitter2 the bridge uses (`onAny` tells it apart from Node's EventEmitter). */
 interface AsyncEmitter {
@@ -24,6 +27,8 @@ export class EventEmitterBridge {
 
   constructor(
     private readonly explorer: EventHandlersExplorer,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
@@ -38,6 +43,39 @@ export class EventEmitterBridge {
     const emitter = this.emitter;
     if (!emitter || emitter.listenerCount(envelope.name) === 0) return undefined;
     return this.emitTo(emitter, envelope, event);
+  }
+
+  /**
+   * Which @nestjs/event-emitter listeners the bridge reaches per bus event, and the listeners whose name is close to
+   * a wire name but matches none (a likely typo). `undefined` when the bridge is off or the app has no EventEmitter2.
+   */
+  report(registry: HandlerRegistry): BridgeReport | undefined {
+    if (this.emitter === undefined) this.emitter = this.options.eventEmitterBridge ? this.findEmitter() : null;
+    if (!this.emitter) return undefined;
+    const key = listenerMetadataKey();
+    return key === undefined ? undefined : matchLegacyListeners(this.legacyListeners(key), registry.eventNames);
+  }
+
+  /** The `@OnEvent` methods of @nestjs/event-emitter, found as its own EventSubscribersLoader finds them. */
+  private legacyListeners(key: string): LegacyListener[] {
+    const listeners: LegacyListener[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as object | undefined;
+      if (wrapper.isAlias || !instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      if (!prototype) continue;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, unknown>)[methodName];
+        if (typeof method !== 'function') continue;
+        const metadata = Reflect.getMetadata(key, method) as unknown;
+        const entries = Array.isArray(metadata) ? metadata : metadata ? [metadata] : [];
+        const location = `${instance.constructor?.name || String(wrapper.name)}.${methodName}`;
+        for (const entry of entries as { event?: unknown }[]) {
+          listeners.push({ location, event: eventName(entry?.event) });
+        }
+      }
+    }
+    return listeners;
   }
 
   private async emitTo(emitter: AsyncEmitter, envelope: EventEnvelope, event: object): Promise<void> {
@@ -59,6 +97,30 @@ export class EventEmitterBridge {
       new Logger('EventBus').log('Bridging published events to EventEmitter2 listeners (@nestjs/event-emitter)');
     return emitter ?? null;
   }
+}
+
+/**
+ * The metadata key of @nestjs/event-emitter's `@OnEvent`, or `undefined` when the package is not installed. 12.x
+ * exports it as `EVENT_LISTENER_METADATA`; 3.x (the Nest 11 line) does not, but in both the decorator factory that
+ * `OnEvent()` returns carries it as `KEY`.
+ */
+function listenerMetadataKey(): string | undefined {
+  let emitterPackage: { OnEvent?: (event: string) => { KEY?: unknown } };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded only with the bridge on
+    emitterPackage = require('@nestjs/event-emitter') as typeof emitterPackage;
+  } catch {
+    return undefined;
+  }
+  const key = emitterPackage.OnEvent?.('nestjs-durable-bus:probe').KEY;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/** A listened event as one string: a string, a namespace array joined with "." (EventEmitter2's delimiter), no symbol. */
+function eventName(event: unknown): string | undefined {
+  if (typeof event === 'string') return event;
+  if (Array.isArray(event) && event.every((part) => typeof part === 'string')) return event.join('.');
+  return undefined;
 }
 
 /**

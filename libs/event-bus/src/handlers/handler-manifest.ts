@@ -1,7 +1,15 @@
 import { HandlerRegistry } from './handler-registry';
 
-/** One line per event, then one per handler: mode, id, queue, attempts, filter (broadcast handlers last). Logged at boot. */
-export function formatHandlerManifest(registry: HandlerRegistry, transport: string, role: string): string {
+/**
+ * One line per event, then one per handler: mode, id, queue, attempts, filter (broadcast handlers last, then the
+ * @nestjs/event-emitter listeners the bridge reaches, `bridged`). Logged at boot.
+ */
+export function formatHandlerManifest(
+  registry: HandlerRegistry,
+  transport: string,
+  role: string,
+  bridged: ReadonlyMap<string, readonly string[]> = new Map(),
+): string {
   const byEvent = new Map<string, string[]>();
   for (const handler of registry.handlers) {
     const lines = byEvent.get(handler.event.name) ?? [];
@@ -32,8 +40,14 @@ export function formatHandlerManifest(registry: HandlerRegistry, transport: stri
     byEvent.set(handler.event.name, lines);
     lines.push(`  broadcast ${handler.id} (every node, at most once)`);
   }
+  let listenerCount = 0;
+  for (const [event, locations] of bridged) {
+    byEvent.get(event)?.push(...locations.map((location) => `  legacy ${location} (@nestjs/event-emitter, bridged)`));
+    listenerCount += locations.length;
+  }
   const count = registry.handlers.length + registry.broadcastHandlers.length;
-  const header = `Event handlers (transport=${transport}, role=${role}): ${count} handler(s) on ${byEvent.size} event(s)`;
+  const legacy = listenerCount > 0 ? ` + ${listenerCount} bridged @nestjs/event-emitter listener(s)` : '';
+  const header = `Event handlers (transport=${transport}, role=${role}): ${count} handler(s)${legacy} on ${byEvent.size} event(s)`;
   const body = [...byEvent].map(([event, lines]) => {
     const definition = registry.event(event);
     return [`${event} v${definition?.version ?? 1} (${definition?.target.name ?? '?'})`, ...lines].join('\n');

@@ -71,6 +71,11 @@ export class HandlerRegistry {
   event(name: string): EventDefinition | undefined {
     return this.eventsByName.get(name);
   }
+
+  /** Wire names of the events some handler of this process subscribes to. */
+  get eventNames(): readonly string[] {
+    return [...this.eventsByName.keys()];
+  }
 }
 
 /** A lane group: its lanes and the partitioned handlers that share them (one, unless they set a `group`). */

@@ -7,6 +7,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
+import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { formatHandlerManifest } from '../handlers/handler-manifest';
@@ -34,12 +35,21 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly outbox: EventBusOutbox,
+    private readonly bridge: EventEmitterBridge,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const registry = this.explorer.getRegistry();
+    const bridged = this.bridge.report(registry);
     if (this.options.logManifest) {
-      this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role));
+      this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role, bridged?.reached));
+    }
+    for (const { listener, nearest } of bridged?.nearMisses ?? []) {
+      this.logger.warn(
+        `@nestjs/event-emitter listener ${listener.location} listens to "${listener.event}", which is no bus event's ` +
+          `wire name, so the bridge never calls it. Did you mean "${nearest}" (the nearest wire name; a guess)? ` +
+          `Rename the listener's event string, or the @BusEvent wire name, so they match.`,
+      );
     }
     await this.transport.prepareLanes(laneGroups(registry.asyncHandlers));
   }
