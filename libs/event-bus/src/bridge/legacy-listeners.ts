@@ -29,8 +29,8 @@ export function matchLegacyListeners(listeners: readonly LegacyListener[], wireN
     for (const wire of hits) reached.set(wire, [...(reached.get(wire) ?? []), listener.location]);
     if (hits.length > 0 || pattern) continue;
     const nearest = nearestName(name, wireNames);
-    if (nearest && editDistance(name, nearest) <= Math.max(2, Math.floor(name.length / 4))) {
-      nearMisses.push({ listener, nearest });
+    if (nearest && nearest.distance <= Math.max(2, Math.floor(name.length / 4))) {
+      nearMisses.push({ listener, nearest: nearest.name });
     }
   }
   return { reached, nearMisses };
@@ -44,12 +44,12 @@ function wildcardPattern(name: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-function nearestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
+/** The candidate closest to `name`, and its edit distance. */
+function nearestName(name: string, candidates: readonly string[]): { name: string; distance: number } | undefined {
+  let best: { name: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(name, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+    if (!best || distance < best.distance) best = { name: candidate, distance };
   }
   return best;
 }
