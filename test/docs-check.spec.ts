@@ -124,6 +124,28 @@ describe('npm run docs:check', () => {
     ]);
   });
 
+  it("compiles a block marked continues after the page's previous block, and reports its errors at its own lines", () => {
+    const file = page('continues.md', [
+      `${fence}ts standalone`,
+      'export class Ledger {',
+      '  post(amount: number): number {',
+      '    return amount;',
+      '  }',
+      '}',
+      fence,
+      '',
+      `${fence}ts continues`,
+      'new Ledger().post(5);',
+      "new Ledger().post('five');",
+      fence,
+    ]);
+
+    const continued = checkDocs([file], join(DIR, 'out-continues'));
+
+    expect(continued.compiled).toBe(2);
+    expect(continued.problems).toEqual([expect.stringMatching(/^\S+continues\.md:11:19 - error TS2345: /)]);
+  });
+
   it('reports a test the Guarantees page cites that test/ does not have, and accepts one it has', () => {
     expect(problemsOf(files.guarantees!)).toEqual([
       expect.stringMatching(new RegExp(`guarantees\\.md:3 - cites a test no file in test/ has: "${UNWRITTEN}"`)),

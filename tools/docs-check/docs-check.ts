@@ -3,7 +3,8 @@
  * docs/**, the package README) is compiled with the repository's tsconfig against the library's public entry points
  * (`nestjs-durable-bus`, `/testing`, `/dashboard`, … through tsconfig `paths`), each block as a module of its own,
  * after one import of the shared prelude (tools/docs-check/prelude.ts). A block marked ```ts partial is skipped; one
- * marked ```ts standalone gets no prelude (an example meant to be copied whole must import all it uses).
+ * marked ```ts standalone gets no prelude (an example meant to be copied whole must import all it uses); one marked
+ * ```ts continues is compiled after the page's previous block (a test of the example above it).
  * Errors are reported at the Markdown file and line. Also checked: inline code is not broken across lines, table
  * headers name every column, and the test names the Guarantees page cites exist in test/.
  */
@@ -63,13 +64,18 @@ export function checkDocs(files: readonly string[], outDir: string = OUT): DocsC
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const preludeNames = topLevelNames(PRELUDE, readFileSync(PRELUDE, 'utf8'));
-  const byModule = new Map<string, CodeBlock>();
+  const byModule = new Map<string, { block: CodeBlock; before: number }>();
+  // A block marked `continues` is compiled after the page's previous block (a test of the example above it).
+  let previous: { block: CodeBlock; code: string; standalone: boolean } | undefined;
   for (const block of compiled) {
     const path = join(outDir, `${block.file.replace(/[/\\.]/g, '_')}_L${block.line}.ts`);
     const specifier = relative(dirname(path), PRELUDE).replace(/\\/g, '/').replace(/\.ts$/, '');
-    const names = block.flags.includes('standalone') ? new Set<string>() : preludeNames;
-    writeFileSync(path, blockModule(block.code, names, specifier));
-    byModule.set(path, block);
+    const after = block.flags.includes('continues') && previous?.block.file === block.file ? previous : undefined;
+    const code = after ? `${after.code}\n${block.code}` : block.code;
+    const standalone = after ? after.standalone : block.flags.includes('standalone');
+    writeFileSync(path, blockModule(code, standalone ? new Set<string>() : preludeNames, specifier));
+    byModule.set(path, { block, before: after ? after.code.split('\n').length : 0 });
+    previous = { block, code, standalone };
   }
 
   const program = ts.createProgram([...byModule.keys()], compilerOptions());
@@ -82,9 +88,11 @@ export function checkDocs(files: readonly string[], outDir: string = OUT): DocsC
       continue;
     }
     const { line, character } = source.getLineAndCharacterOfPosition(diagnostic.start);
-    const block = byModule.get(source.fileName);
-    const where = block
-      ? location(block, line, character)
+    const module = byModule.get(source.fileName);
+    // An error in the part a `continues` block repeats is reported by that part's own module.
+    if (module && line - HEADER_LINES < module.before) continue;
+    const where = module
+      ? location(module.block, line - module.before, character)
       : `${relative(ROOT, source.fileName)}:${line + 1}:${character + 1}`;
     problems.push(`${where} - error TS${diagnostic.code}: ${message}`);
   }
