@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import {
   BusEvent,
   EventBusConfigError,
   EventBusModuleOptions,
+  EventBusModule,
   EventContext,
   OnEventAsync,
   ParkedKeys,
   laneOf,
   laneQueueName,
 } from 'nestjs-durable-bus';
-import { MemoryLogger, createBusApp, redisClient } from './support/bus-app';
+import { MemoryLogger, createBusApp, redisClient, redisUrl } from './support/bus-app';
 import { Recorder } from './support/deferred';
 import { waitForFinished } from './support/job-events';
 
@@ -293,6 +295,42 @@ describe('partition lanes on BullMQ: boot checks', () => {
 
     await createBusApp({ providers: [LedgerWithMoreLanes], bus: { role: 'publisher' }, prefix: publisher.prefix });
     expect(await redisClient().get(`${publisher.prefix}:lanes:ledger.post`)).toBe('8');
+  });
+
+  it('a refused boot closes the connections it opened, since the app cannot be closed after a failed init', async () => {
+    const publisher = await createBusApp({ providers: [Ledger], bus: { role: 'publisher' } });
+    await publisher.bus.publish(new AccountChanged('x', 1));
+
+    @Injectable()
+    class LedgerWithMoreLanes {
+      @OnEventAsync(AccountChanged, { id: 'ledger.post', lanes: 8 })
+      post() {}
+    }
+    // Its own connection name, to find its connections in CLIENT LIST; never closed by the test (NestJS 11's close()
+    // rethrows the init error before calling any hook, so only the bus itself can release them).
+    const { hostname, port } = new URL(redisUrl());
+    const connectionName = `${publisher.prefix}-refused`;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventBusModule.forRoot({
+          connection: { host: hostname, port: Number(port), connectionName },
+          prefix: publisher.prefix,
+          logManifest: false,
+        }),
+      ],
+      providers: [LedgerWithMoreLanes],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toBeInstanceOf(EventBusConfigError);
+
+    const redis = redisClient();
+    const open = async () =>
+      String(await redis.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes(`name=${connectionName}`));
+    // Redis drops a client just after replying to its QUIT: a few round trips at most (bounded).
+    let left = await open();
+    for (let round = 0; left.length > 0 && round < 100; round++) left = await open();
+    expect(left).toEqual([]);
   });
 
   it.each([

@@ -39,6 +39,10 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.releasingOnFailure(() => this.init());
+  }
+
+  private async init(): Promise<void> {
     const registry = this.explorer.getRegistry();
     const bridged = this.bridge.report(registry);
     if (this.options.logManifest) {
@@ -55,6 +59,25 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.releasingOnFailure(() => this.bootstrap());
+  }
+
+  /**
+   * A boot that fails (a refused lane change, Redis refusing a worker) must not leave connections open: the app
+   * cannot be closed after a failed `init()` (NestJS 11's `close()` rethrows the init error before calling any hook),
+   * so a process or test that catches the error would otherwise keep reconnecting to Redis forever.
+   */
+  private async releasingOnFailure(boot: () => Promise<void>): Promise<void> {
+    try {
+      await boot();
+    } catch (error) {
+      await this.outbox.relay?.stop().catch(() => undefined);
+      await this.transport.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async bootstrap(): Promise<void> {
     await this.outbox.relay?.start();
     if (this.options.role === 'publisher') return;
     const handlers = this.explorer.getRegistry().asyncHandlers;
