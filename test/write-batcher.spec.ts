@@ -6,7 +6,7 @@ describe('WriteBatcher', () => {
     const batcher = new WriteBatcher<number>(async (items) => {
       flushes.push([...items]);
       return items.map((item) => (item === 13 ? new Error('thirteen') : null));
-    }, 4);
+    }, { maxItems: 4 });
     const writes = [[1, 2, 3], [4], [5, 6], [7, 8, 9, 10, 11], [12, 13]].map((items) => batcher.write(items));
     const outcomes = await Promise.allSettled(writes);
     expect(flushes).toEqual([

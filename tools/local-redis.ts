@@ -38,6 +38,14 @@ export function redisInstallCommand(): string | undefined {
 
 export async function startLocalRedis(): Promise<LocalRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => undefined };
+  return startRedisServer();
+}
+
+/**
+ * A throwaway redis-server of its own, whatever REDIS_URL says (for tests that stop and restart Redis): on `port`
+ * (the same one again, to restart it) or a free one.
+ */
+export async function startRedisServer(options: { port?: number } = {}): Promise<LocalRedis> {
   const binary = findOnPath('redis-server');
   if (!binary) {
     throw new StartupError(
@@ -45,7 +53,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
         `(${redisInstallCommand() ?? 'with your package manager'}) and a throwaway one is started on a free port.`,
     );
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'bus-redis-'));
   const child = spawn(
     binary,

@@ -6,3 +6,4 @@ export * from './sync-handler.error';
 export * from './unrecoverable-event.error';
 export * from './after-commit-dispatch.error';
 export * from './job-write.error';
+export * from './publish-timeout.error';

@@ -11,5 +11,7 @@ export function createTransport(options: ResolvedEventBusOptions): EventTranspor
     connection: options.connection!,
     prefix: options.prefix,
     worker: options.worker,
+    publishTimeout: options.publishTimeout,
+    maxPendingPublishes: options.maxPendingPublishes,
   });
 }

@@ -66,6 +66,16 @@ export interface EventBusModuleOptions {
   readonly lanes?: number;
   /** Ms `app.close()` waits for in-flight handlers before leaving them to be retried. Default 10000. */
   readonly shutdownTimeout?: number;
+  /**
+   * Ms a publish (or the write after a transaction's commit) waits for Redis before it rejects with a
+   * `PublishTimeoutError`, so a request fails fast during an outage instead of hanging. Default 5000.
+   */
+  readonly publishTimeout?: number;
+  /**
+   * Publishes waiting for Redis at most (held while it is down, or in flight); beyond, `publish` rejects at once with
+   * a `PublishQueueFullError`, so an outage cannot fill the heap. Default 10000.
+   */
+  readonly maxPendingPublishes?: number;
   /** Types the codec carries that fields cannot express (Decimal and the like). */
   readonly valueTypes?: readonly ValueType[];
   /**
@@ -98,6 +108,8 @@ export class EventBusModuleDefaults {
   readonly concurrency: number = 10;
   readonly lanes: number = 8;
   readonly shutdownTimeout: number = 10_000;
+  readonly publishTimeout: number = 5_000;
+  readonly maxPendingPublishes: number = 10_000;
   readonly valueTypes: readonly ValueType[] = [];
   readonly eventEmitterBridge: boolean = true;
   readonly logManifest: boolean = true;

@@ -24,6 +24,10 @@ export interface BullMqTransportOptions {
   readonly connection: RedisConnectionSetting;
   readonly prefix: string;
   readonly worker?: EventWorkerOptions;
+  /** Ms a publish waits for Redis before it fails with a `PublishTimeoutError`. Default: no limit. */
+  readonly publishTimeout?: number;
+  /** Publishes waiting for Redis at most; beyond, `publish` is refused at once. Default: no limit. */
+  readonly maxPendingPublishes?: number;
 }
 
 /**
@@ -37,7 +41,9 @@ export class BullMqTransport implements EventTransport {
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs));
+  private closed = false;
+  private lastConnectionError: string | undefined;
+  private readonly batcher: WriteBatcher<OutgoingJob>;
   private readonly lanes = new BullMqLanes({
     prefix: () => this.options.prefix,
     client: () => this.producerClient(),
@@ -48,9 +54,34 @@ export class BullMqTransport implements EventTransport {
     },
   });
 
-  constructor(private readonly options: BullMqTransportOptions) {}
+  constructor(private readonly options: BullMqTransportOptions) {
+    this.batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs), {
+      timeoutMs: this.options.publishTimeout,
+      maxPending: this.options.maxPendingPublishes,
+      describe: (jobs) => jobs.map((job) => job.name),
+      // Writes wait for the connection here, where a timed-out one can be dropped unsent, rather than in ioredis's
+      // offline queue, which holds commands without bound and sends them whenever Redis is back.
+      gate: {
+        isOpen: () => this.producerClient().status === 'ready',
+        onOpen: (listener) => {
+          const client = this.producerClient();
+          client.once('ready', listener);
+          if (client.status === 'wait') client.connect().catch(() => undefined); // a lazyConnect instance
+        },
+        reason: () => {
+          const status = this.producerClient().status;
+          return `Redis is not connected (${status}${this.lastConnectionError ? `; last error: ${this.lastConnectionError}` : ''})`;
+        },
+      },
+    });
+  }
 
   dispatch(jobs: readonly OutgoingJob[]): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new JobWriteError('the transport is closed (the app is shutting down), nothing was written'),
+      );
+    }
     return this.batcher.write(jobs);
   }
 
@@ -155,6 +186,7 @@ export class BullMqTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.stopConsumers(0);
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
@@ -172,8 +204,12 @@ export class BullMqTransport implements EventTransport {
           // ioredis repeats the same error on every reconnect attempt: log each distinct one once.
           if (error.message !== last) this.logger.error(`Redis (publishing connection): ${error.message}`);
           last = error.message;
+          this.lastConnectionError = error.message;
         });
-        this.producer.client.on('ready', () => (last = ''));
+        this.producer.client.on('ready', () => {
+          last = '';
+          this.lastConnectionError = undefined;
+        });
       }
     }
     return this.producer.client;
@@ -249,9 +285,17 @@ function commandsQueued(transaction: object): number {
   return (transaction as { length: number }).length;
 }
 
-/** QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). */
+/**
+ * QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). A client that is
+ * not connected (Redis is down) is disconnected instead: a QUIT would wait in its offline queue until Redis is back,
+ * and ioredis emits no 'end' for a client disconnected between reconnect attempts (it just stops retrying).
+ */
 async function closeClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   await client.quit().catch(() => client.disconnect());
   await ended;
