@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { BusEvent, ClaimedBatch, OnEventAsync, OutboxRow, OutboxStore } from 'nestjs-durable-bus';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import {
+  BusEvent,
+  ClaimedBatch,
+  OnEventAsync,
+  OutboxRow,
+  OutboxStore,
+  PgClientLike,
+  PostgresOutboxStore,
+} from 'nestjs-durable-bus';
+import { Pool } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
 import { retryDelay } from '../../libs/event-bus/src/outbox/outbox-relay';
 import { MemoryLogger } from '../support/bus-app';
 import { deferred, Recorder, within } from '../support/deferred';
@@ -145,6 +153,59 @@ test.each(ORMS)(
     expect(pool.listenerCount('error')).toBe(1);
   },
 );
+
+test("a LISTEN connection lent by the pool (a pool without pg's Client class) that PostgreSQL drops is given back at once; the relay polls", async () => {
+  // A pool that only lends clients (as a wrapper may hide pg-pool's Client and options): LISTEN takes one of them.
+  const pool = new Pool({ connectionString: url, max: 3 });
+  pool.on('error', () => undefined); // its idle clients when the test database is dropped (not under test here)
+  const lendOnly = { connect: async () => (await pool.connect()) as unknown as PgClientLike };
+  const onLentPool = () =>
+    new PostgresOutboxStore(
+      'lend-only',
+      () => lendOnly,
+      (transaction, text, params) => (transaction as EntityManager).query(text, [...params]),
+    );
+  const logger = new MemoryLogger();
+  const apps: TransactionalApp[] = [];
+  try {
+    const relaying = await createTransactionalApp({
+      orm: 'typeorm',
+      databaseUrl: url,
+      outbox: { pollInterval: 100 },
+      wrapStore: onLentPool,
+      providers: [Tracking],
+      logger,
+    });
+    const publisher = await createTransactionalApp({
+      orm: 'typeorm',
+      databaseUrl: url,
+      prefix: relaying.prefix,
+      role: 'publisher',
+      outbox: { relay: false },
+      providers: [Tracking],
+      logger, // Nest's logger is process-wide: a second app without one would take it back
+    });
+    apps.push(relaying, publisher);
+    expect(pool.totalCount - pool.idleCount).toBe(1); // the LISTEN client, checked out
+
+    const removed = deferred();
+    pool.once('remove', () => removed.resolve());
+    await query(url, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
+    await within(removed.promise, 10_000, 'the lost LISTEN client given back to the pool and destroyed');
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+
+    await publishParcels(publisher, 2); // no relay there: only the polling relay can move it
+    await delivered.count(2, 10_000);
+    const lost = logger.lines.filter((line) => line.message.includes('the LISTEN connection was lost'));
+    expect(lost.map((line) => line.message)).toEqual([
+      'Outbox relay: the LISTEN connection was lost (terminating connection due to administrator command); polling only from now on',
+    ]);
+    expect(unhandled).toEqual([]);
+  } finally {
+    for (const app of apps) await app.close();
+    await pool.end();
+  }
+});
 
 test('a failing relay backs off, doubling from the poll interval, and commits meanwhile do not cut the wait short', async () => {
   const failedAt = new Recorder<number>();

@@ -211,25 +211,35 @@ export class PostgresOutboxStore implements OutboxStore {
     client: PgClientLike,
     listener: (message: { channel: string }) => void,
   ): Promise<() => Promise<void>> {
-    // A checked-out client's errors are ours to handle (unhandled, they would crash the process): poll from then on.
-    const onError = (error: Error) =>
-      this.logger.warn(`Outbox relay: the LISTEN connection failed (${error.message}); polling only from now on`);
+    // A checked-out client's errors are ours to handle (unhandled, they would crash the process). Once its
+    // connection is lost, the client goes back to the pool to be destroyed (not held until stop), and the relay
+    // polls from then on. A later error of the same client (pg emits one per symptom) is swallowed.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      client.removeListener('notification', listener);
+      client.release(true);
+    };
+    const onError = (error: Error) => {
+      if (released) return;
+      this.logger.warn(`Outbox relay: the LISTEN connection was lost (${error.message}); polling only from now on`);
+      release();
+    };
     client.on('error', onError);
     client.on('notification', listener);
     try {
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
-      client.removeListener('notification', listener);
-      client.removeListener('error', onError);
-      client.release(true);
+      release();
       throw error;
     }
     return async () => {
+      if (released) return;
       client.removeListener('notification', listener);
-      client.removeListener('error', onError);
       // A connection that listened is not returned to the pool for reuse.
       await client.query(`UNLISTEN "${this.channel}"`).catch(() => undefined);
-      client.release(true);
+      release();
     };
   }
 }
