@@ -39,7 +39,9 @@ export function retryDelay(pollInterval: number, failures: number): number {
  * them with one `transport.dispatch` (one MULTI on BullMQ, in row order, with the rows' deterministic job ids), then
  * marks them relayed: a crash between the write and the mark re-writes jobs whose ids exist, which the transport
  * skips. Relays of several processes take turns (the store serializes claims), so the order of rows, and so of the
- * events of a partition key, is kept.
+ * events of a partition key, is kept. A failed turn (the database or the transport down, a connection lost mid-batch)
+ * leaves its rows pending, is logged once and is tried again after a backoff: the poll interval, doubled after each
+ * failure in a row, up to 30 s.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('EventBus');

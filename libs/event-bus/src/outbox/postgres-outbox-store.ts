@@ -31,7 +31,8 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
  * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
  *   out of order); one `UPDATE … SET relayed_at … WHERE id IN (the oldest pending rows ORDER BY id LIMIT n FOR
  *   UPDATE SKIP LOCKED) RETURNING …`; relay, in id order; `COMMIT` (or `ROLLBACK` when the relay failed, which
- *   makes the rows pending again);
+ *   makes the rows pending again; a connection lost meanwhile took the transaction with it, and claim rejects with
+ *   its error);
  * - prune: deletes rows relayed before the retention.
  */
 export class PostgresOutboxStore implements OutboxStore {
