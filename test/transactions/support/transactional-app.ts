@@ -1,4 +1,4 @@
-import { Type } from '@nestjs/common';
+import { LoggerService, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { EVENT_TRANSPORT, EventBus, EventBusOutbox, EventTransport } from 'nestjs-durable-bus';
 import { EventHandlersExplorer } from '../../../libs/event-bus/src/handlers/event-handlers.explorer';
@@ -6,12 +6,14 @@ import { drainTransport } from '../../../libs/event-bus/testing/bus-drainer';
 import { freshPrefix, redisUrl } from '../../support/bus-app';
 import { Db, TransactionalModuleOptions, transactionalImports } from './transactional-module';
 
-export { Db, ORMS } from './transactional-module';
+export { Db, DRIZZLE, ORMS } from './transactional-module';
 export type { Orm } from './transactional-module';
 
 export type TransactionalAppOptions = Omit<TransactionalModuleOptions, 'redisUrl' | 'prefix'> & {
   readonly providers?: Type[];
   readonly prefix?: string;
+  /** Receives the app's log lines (the relay's warnings). */
+  readonly logger?: LoggerService;
 };
 
 export interface TransactionalApp {
@@ -34,6 +36,7 @@ export async function createTransactionalApp(options: TransactionalAppOptions): 
     imports: transactionalImports({ ...options, prefix, redisUrl: redisUrl() }),
     providers: [Db, ...(options.providers ?? [])],
   }).compile();
+  if (options.logger) moduleRef.useLogger(options.logger);
   await moduleRef.init();
   let closed = false;
   const handle: TransactionalApp = {

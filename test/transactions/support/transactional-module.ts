@@ -19,7 +19,8 @@ import { DataSource } from 'typeorm';
 export type Orm = 'typeorm' | 'drizzle';
 export const ORMS: readonly Orm[] = ['typeorm', 'drizzle'];
 
-const DRIZZLE = Symbol('drizzle');
+/** The token of the Drizzle database (`drizzle(new Pool(…))`) when the ORM is Drizzle. */
+export const DRIZZLE = Symbol('drizzle');
 const ORM = Symbol('orm');
 
 /** SQL through whatever `TransactionHost.tx` is now (the transaction, or the plain connection outside one). */

@@ -21,13 +21,27 @@ export interface OutboxRelayStats {
 
 const LATENCY_WINDOW = 10_000;
 
+/** The longest wait between two tries of a failing relay (unless the poll interval is longer). */
+const RETRY_MAX_DELAY_MS = 30_000;
+
+/**
+ * The wait after the `failures + 1`th failure in a row: the poll interval, doubled per failure, up to the cap.
+ * @internal exported for its test
+ */
+export function retryDelay(pollInterval: number, failures: number): number {
+  const cap = Math.max(pollInterval, RETRY_MAX_DELAY_MS);
+  return Math.min(pollInterval * 2 ** Math.min(failures, 30), cap);
+}
+
 /**
  * Moves committed outbox rows to the transport. Woken right after a commit (LISTEN/NOTIFY, or in-process when the
  * commit happened here), polling as the fallback. Each turn claims the oldest pending rows in one transaction, writes
  * them with one `transport.dispatch` (one MULTI on BullMQ, in row order, with the rows' deterministic job ids), then
  * marks them relayed: a crash between the write and the mark re-writes jobs whose ids exist, which the transport
  * skips. Relays of several processes take turns (the store serializes claims), so the order of rows, and so of the
- * events of a partition key, is kept.
+ * events of a partition key, is kept. A failed turn (the database or the transport down, a connection lost mid-batch)
+ * leaves its rows pending, is logged once and is tried again after a backoff: the poll interval, doubled after each
+ * failure in a row, up to 30 s.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('EventBus');
@@ -36,7 +50,6 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private woken = false;
   private wakeIdle: (() => void) | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
   private relayed = 0;
@@ -99,7 +112,6 @@ export class OutboxRelay {
   /** Relays now rather than at the next poll (a commit happened). */
   wake(): void {
     this.woken = true;
-    clearTimeout(this.idleTimer);
     this.wakeIdle?.();
   }
 
@@ -139,21 +151,41 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.started) {
       this.woken = false;
-      let full = false;
+      let full: boolean;
       try {
         full = (await this.relayBatch()).rows.length >= this.options.batchSize;
+        failures = 0;
       } catch (error) {
-        this.logger.warn(`Outbox relay: batch failed, rows stay pending (${errorMessage(error)})`);
+        // Backs off (pollInterval, doubling, up to RETRY_MAX_DELAY_MS) and is not cut short by wakes: a database or
+        // Redis that is down would otherwise be hit once per commit, and a busy app commits all the time.
+        const delay = retryDelay(this.options.pollInterval, failures++);
+        this.logger.warn(
+          `Outbox relay: a batch failed (${errorMessage(error)}); its rows stay pending, next try in ${delay} ms`,
+        );
+        await this.idle(delay, false);
+        continue;
       }
       if (full || this.woken || !this.started) continue;
-      await new Promise<void>((resolve) => {
-        this.wakeIdle = resolve;
-        this.idleTimer = setTimeout(resolve, this.options.pollInterval);
-      });
-      this.wakeIdle = undefined;
+      await this.idle(this.options.pollInterval, true);
     }
+  }
+
+  /** Waits `ms`, or less if stopped (or, when `wakeable`, woken). */
+  private async idle(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.started) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeIdle = () => {
+        if (wakeable || !this.started) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+    this.wakeIdle = undefined;
   }
 
   private async relayBatch(): Promise<ClaimedBatch> {

@@ -3,45 +3,14 @@ import { OutgoingJob } from '../transport/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
 import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
 import { errorMessage } from '../errors/error-message';
+import { guardPool, PgClientLike, PgOwnClientLike, PgPoolLike, PgResult, withPoolClient } from './postgres-connection';
 import { EventBusConfigError } from '../errors/event-bus-config.error';
 
-/** The part of a node-postgres client the relay uses (declared structurally: the core does not import `pg`). */
-/** What node-postgres resolves a statement with (the part the stores read). */
-export interface PgResult {
-  readonly rows: Record<string, unknown>[];
-}
-
-export interface PgClientLike {
-  /** Resolves with one result per statement when `text` holds several (simple query protocol, no params). */
-  query(text: string, params?: unknown[]): Promise<PgResult | PgResult[]>;
-  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  removeListener(event: 'notification', listener: (message: { channel: string }) => void): unknown;
-  removeListener(event: 'error', listener: (error: Error) => void): unknown;
-  release(destroy?: boolean | Error): void;
-}
-
-/** A node-postgres `Client` of its own (not from the pool), as `new pool.Client(pool.options)` makes it. */
-export interface PgOwnClientLike {
-  connect(): Promise<unknown>;
-  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  on(event: 'notification', listener: (message: { channel: string }) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'end', listener: () => void): unknown;
-  end(): Promise<void>;
-}
+export type { PgClientLike, PgOwnClientLike, PgPoolLike, PgResult } from './postgres-connection';
 
 /** First wait before a lost LISTEN connection is opened again; it doubles on each failure, up to the maximum. */
 const RELISTEN_FIRST_DELAY_MS = 1_000;
 const RELISTEN_MAX_DELAY_MS = 30_000;
-
-/** A node-postgres `Pool` (what TypeORM's Postgres driver and Drizzle's node-postgres driver hold). */
-export interface PgPoolLike {
-  connect(): Promise<PgClientLike>;
-  /** pg-pool's client class and connection options: the relay's LISTEN connection is made with them. */
-  readonly Client?: new (options: unknown) => PgOwnClientLike;
-  readonly options?: unknown;
-}
 
 /** Options of the PostgreSQL outbox stores. */
 export interface PostgresOutboxOptions {
@@ -62,7 +31,8 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
  * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
  *   out of order); one `UPDATE … SET relayed_at … WHERE id IN (the oldest pending rows ORDER BY id LIMIT n FOR
  *   UPDATE SKIP LOCKED) RETURNING …`; relay, in id order; `COMMIT` (or `ROLLBACK` when the relay failed, which
- *   makes the rows pending again);
+ *   makes the rows pending again; a connection lost meanwhile took the transaction with it, and claim rejects with
+ *   its error);
  * - prune: deletes rows relayed before the retention.
  */
 export class PostgresOutboxStore implements OutboxStore {
@@ -114,73 +84,67 @@ export class PostgresOutboxStore implements OutboxStore {
       throw new EventBusConfigError(
         `PostgresOutboxStore.claim: limit must be a positive integer (outbox.batchSize), received ${String(limit)}.`,
       );
-    const client = await this.pool().connect();
-    let broken: Error | undefined;
-    try {
-      // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
-      // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
-      // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
-      // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
-      const results = await client.query(
-        `BEGIN;
-         SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
-         UPDATE ${this.table} SET relayed_at = clock_timestamp()
-         WHERE id IN (
-           SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
-         )
-         RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
-      );
-      const { rows } = lastResult(results);
-      if (rows.length === 0) {
+    return withPoolClient(this.pool(), async (borrowed) => {
+      const { client } = borrowed;
+      try {
+        // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
+        // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
+        // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
+        // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
+        const results = await client.query(
+          `BEGIN;
+           SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
+           UPDATE ${this.table} SET relayed_at = clock_timestamp()
+           WHERE id IN (
+             SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+           )
+           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
+        );
+        const { rows } = lastResult(results);
+        if (rows.length === 0) {
+          await client.query('COMMIT');
+          return { rows: [], relayedAt: new Date() };
+        }
+        const claimed = rows.map(toOutboxRow).sort(byRowId);
+        const claimedAt = rows[0]!.relayed_at as Date;
+        const started = Date.now();
+        await relay(claimed);
         await client.query('COMMIT');
-        return { rows: [], relayedAt: new Date() };
+        // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
+        return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
+      } catch (error) {
+        // A lost connection took its transaction with it (the server rolled it back: the rows are pending again);
+        // its error says more than the "not queryable" of the statement that found out.
+        if (borrowed.lost) throw borrowed.lost;
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          borrowed.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+        });
+        throw error;
       }
-      const claimed = rows.map(toOutboxRow).sort(byRowId);
-      const claimedAt = rows[0]!.relayed_at as Date;
-      const started = Date.now();
-      await relay(claimed);
-      await client.query('COMMIT');
-      // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
-      return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async prune(retentionMs: number): Promise<number> {
-    const client = await this.pool().connect();
-    try {
-      const { rows } = lastResult(
-        await client.query(
-          `WITH deleted AS (
-           DELETE FROM ${this.table} WHERE relayed_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
-           RETURNING 1
-         )
-         SELECT count(*)::int AS count FROM deleted`,
-          [retentionMs],
-        ),
-      );
-      return rows[0]!.count as number;
-    } finally {
-      client.release();
-    }
+    return this.count(
+      `WITH deleted AS (
+         DELETE FROM ${this.table} WHERE relayed_at < clock_timestamp() - make_interval(secs => $1::float8 / 1000)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM deleted`,
+      [retentionMs],
+    );
   }
 
   async pending(): Promise<number> {
-    const client = await this.pool().connect();
-    try {
-      const { rows } = lastResult(
-        await client.query(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`),
-      );
+    return this.count(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`);
+  }
+
+  /** Runs a statement whose one row has a `count`, on a client of the pool; resolves with the count. */
+  private count(text: string, params?: unknown[]): Promise<number> {
+    return withPoolClient(this.pool(), async ({ client }) => {
+      const { rows } = lastResult(await client.query(text, params));
       return rows[0]!.count as number;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -191,6 +155,7 @@ export class PostgresOutboxStore implements OutboxStore {
    */
   async listen(onCommit: () => void): Promise<() => Promise<void>> {
     const pool = this.pool();
+    guardPool(pool);
     const listener = (message: { channel: string }) => {
       if (message.channel === this.channel) onCommit();
     };
@@ -247,25 +212,35 @@ export class PostgresOutboxStore implements OutboxStore {
     client: PgClientLike,
     listener: (message: { channel: string }) => void,
   ): Promise<() => Promise<void>> {
-    // A checked-out client's errors are ours to handle (unhandled, they would crash the process): poll from then on.
-    const onError = (error: Error) =>
-      this.logger.warn(`Outbox relay: the LISTEN connection failed (${error.message}); polling only from now on`);
+    // A checked-out client's errors are ours to handle (unhandled, they would crash the process). Once its
+    // connection is lost, the client goes back to the pool to be destroyed (not held until stop), and the relay
+    // polls from then on. A later error of the same client (pg emits one per symptom) is swallowed.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      client.removeListener('notification', listener);
+      client.release(true);
+    };
+    const onError = (error: Error) => {
+      if (released) return;
+      this.logger.warn(`Outbox relay: the LISTEN connection was lost (${error.message}); polling only from now on`);
+      release();
+    };
     client.on('error', onError);
     client.on('notification', listener);
     try {
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
-      client.removeListener('notification', listener);
-      client.removeListener('error', onError);
-      client.release(true);
+      release();
       throw error;
     }
     return async () => {
+      if (released) return;
       client.removeListener('notification', listener);
-      client.removeListener('error', onError);
       // A connection that listened is not returned to the pool for reuse.
       await client.query(`UNLISTEN "${this.channel}"`).catch(() => undefined);
-      client.release(true);
+      release();
     };
   }
 }
