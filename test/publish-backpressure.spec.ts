@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import {
   BusEvent,
   EventBusConfigError,
+  EventBusModuleOptions,
   OnEventAsync,
   PublishQueueFullError,
   PublishTimeoutError,
@@ -11,6 +12,7 @@ import {
 import { LocalRedis, freePort, startRedisServer } from '../tools/local-redis';
 import { WriteBatcher } from '../libs/event-bus/src/transport/write-batcher';
 import { MemoryLogger, createBusApp } from './support/bus-app';
+import { within } from './support/deferred';
 
 @BusEvent('backpressure.invoice-requested')
 class InvoiceRequested {
@@ -46,7 +48,7 @@ describe('publish while Redis is down (a Redis server of its own, stopped and re
     redis = undefined;
   });
 
-  async function busOn(options: { publishTimeout: number; maxPendingPublishes?: number }) {
+  async function busOn(options: EventBusModuleOptions) {
     const logger = new MemoryLogger();
     const app = await createBusApp({
       providers: [Billing],
@@ -121,6 +123,32 @@ describe('publish while Redis is down (a Redis server of its own, stopped and re
     redis = await startRedisServer({ port });
     await Promise.all(held);
     expect(await storedOrderIds(queue!)).toEqual(['held-1', 'held-2']);
+  });
+});
+
+describe('app.close() while Redis is down', () => {
+  it('returns without waiting out shutdownTimeout when no handler runs, and says nothing of running handlers', async () => {
+    const port = await freePort();
+    let redis: LocalRedis | undefined = await startRedisServer({ port });
+    try {
+      const logger = new MemoryLogger();
+      const app = await createBusApp({
+        providers: [Billing],
+        logger,
+        bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
+      });
+      await app.bus.publish(new InvoiceRequested('before')); // the publishing connection is open too
+      await redis.stop();
+      redis = undefined;
+      await logger.logged('Worker billing.invoice: connect ECONNREFUSED');
+
+      await within(app.close(), 10_000, 'app.close() with Redis down');
+
+      const warnings = logger.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+      expect(warnings.filter((message) => message.includes('still running'))).toEqual([]);
+    } finally {
+      await redis?.stop();
+    }
   });
 });
 

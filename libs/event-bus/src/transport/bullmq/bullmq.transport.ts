@@ -62,10 +62,11 @@ export class BullMqTransport implements EventTransport {
       // Writes wait for the connection here, where a timed-out one can be dropped unsent, rather than in ioredis's
       // offline queue, which holds commands without bound and sends them whenever Redis is back.
       gate: {
-        isOpen: () => this.producerClient().status === 'ready',
+        isOpen: () => isLive(this.producerClient()),
         onOpen: (listener) => {
           const client = this.producerClient();
           client.once('ready', listener);
+          if ((client as { isCluster?: boolean }).isCluster) client.once('connect', listener);
           if (client.status === 'wait') client.connect().catch(() => undefined); // a lazyConnect instance
         },
         reason: () => {
@@ -283,6 +284,11 @@ export class BullMqTransport implements EventTransport {
 /** Commands queued on an ioredis pipeline or MULTI so far (its `length`, which BullMQ's interface leaves out). */
 function commandsQueued(transaction: object): number {
   return (transaction as { length: number }).length;
+}
+
+/** A usable connection: `ready`, or `connect` for a Redis Cluster client, which reports it so (as BullMQ reads it). */
+function isLive(client: { status: string; isCluster?: boolean }): boolean {
+  return client.status === 'ready' || (client.status === 'connect' && client.isCluster === true);
 }
 
 /**
