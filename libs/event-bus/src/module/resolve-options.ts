@@ -43,6 +43,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   assertPositiveInteger('concurrency', resolved.concurrency);
   assertLaneCount('lanes', resolved.lanes);
   assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);
+  assertPositiveInteger('maxPayloadBytes', resolved.maxPayloadBytes);
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
   const outbox = resolved.outbox;
