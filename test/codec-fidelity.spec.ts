@@ -7,6 +7,7 @@ import {
   EventCodec,
   EventEncodingError,
   getEventDefinition,
+  JsonValue,
   OnEventAsync,
 } from 'nestjs-durable-bus';
 import { Decimal, decimalType } from './fixtures/decimal';
@@ -191,9 +192,10 @@ describe('codec fidelity', () => {
     ['a __proto__ own key, which stays data', () => objectOf([['__proto__', { polluted: true }]])],
     ['a null-prototype object', () => objectOf([['a', 1]], null)],
     [
-      'a Map under a NaN key',
-      () =>
-        new Map([
+      'a Map under a NaN key, next to another NaN',
+      () => ({
+        score: NaN,
+        byScore: new Map([
           [
             NaN,
             new Map<unknown, unknown>([
@@ -202,6 +204,7 @@ describe('codec fidelity', () => {
             ]),
           ],
         ]),
+      }),
     ],
   ])('an async handler receives %s exactly as published', async (_, make) => {
     const { bus } = await createBusApp({ providers: [Handlers] });
@@ -212,6 +215,23 @@ describe('codec fidelity', () => {
 
     expect(strictDifference(event, published)).toBeUndefined();
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('a payload written before these changes still decodes (job data in Redis stays readable by new workers)', () => {
+    // What the previous codec wrote for { a: shared, b: shared, n: 7n, m: new Map([['k', undefined]]) }.
+    const written = JSON.parse(
+      '{"json":{"a":{"at":"2026-01-01T00:00:00.000Z","tags":["x"]},"b":{"at":"2026-01-01T00:00:00.000Z","tags":["x"]},' +
+        '"n":"7","m":[["k",null]]},"meta":{"values":{"a.at":["Date"],"a.tags":["set"],"b.at":["Date"],' +
+        '"b.tags":["set"],"n":["bigint"],"m":["map",{"0.1":["undefined"]}]},"referentialEqualities":{"a":["b"]},"v":1}}',
+    ) as { json: JsonValue; meta: Record<string, unknown> };
+    const shared = () => ({ at: new Date(Date.UTC(2026, 0, 1)), tags: new Set(['x']) });
+    const fields = () => ({ a: shared(), b: shared(), n: 7n, m: new Map([['k', undefined]]) });
+
+    expect(strictDifference(codec.decodeFields(written), fields())).toBeUndefined();
+    // The same fields, one object shared, are written as before less the identity (the JSON holds both copies).
+    const { referentialEqualities: _identities, ...types } = written.meta;
+    const one = shared();
+    expect(codec.encode('x', { ...fields(), a: one, b: one })).toEqual({ json: written.json, meta: types });
   });
 
   it('an event field named constructor or __proto__ arrives as a field, and the event keeps its class', async () => {
