@@ -228,6 +228,12 @@ describe('codec fidelity', () => {
     const fields = () => ({ a: shared(), b: shared(), n: 7n, m: new Map([['k', undefined]]) });
 
     expect(strictDifference(codec.decodeFields(written), fields())).toBeUndefined();
+    // Identities it wrote are not applied: the previous codec took two NaNs for one object and emptied the Map.
+    const withNaNs = JSON.parse(
+      '{"json":{"score":"NaN","byScore":[["NaN",[[1,"a"]]]]},"meta":{"values":{"score":["number"],' +
+        '"byScore":["map",{"0.0":["number"],"0.1":["map"]}]},"referentialEqualities":{"score":["byScore.0.0"]},"v":1}}',
+    ) as { json: JsonValue; meta: Record<string, unknown> };
+    expect(codec.decodeFields(withNaNs)).toEqual({ score: NaN, byScore: new Map([[NaN, new Map([[1, 'a']])]]) });
     // The same fields, one object shared, are written as before less the identity (the JSON holds both copies).
     const { referentialEqualities: _identities, ...types } = written.meta;
     const one = shared();
