@@ -270,6 +270,12 @@ describe('codec fidelity', () => {
     expect(await keysUnder(prefix)).toEqual([]);
   });
 
+  it('a value type may not take a name the codec reserves for its exact shapes', () => {
+    expect(() => new EventCodec(new Map(), [{ ...decimalType, name: 'bus:object' }])).toThrow(
+      'Value type name "bus:object" is reserved by the bus\'s codec',
+    );
+  });
+
   describe('maxPayloadBytes', () => {
     const mib = 1_048_576;
 
