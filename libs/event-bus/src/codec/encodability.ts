@@ -91,25 +91,23 @@ export function inspectPayload(
     const subclass = subclassProblem(object, proto, ctor, path);
     if (subclass) return subclass;
     if (Array.isArray(object)) {
-      let items = 0;
-      for (let i = 0; i < object.length; i++) {
-        // A hole is carried as a hole (exact-shapes.ts), not as undefined.
-        if (!(i in object)) {
-          exactShapes = true;
-          continue;
-        }
-        items++;
-        const problem = visit(object[i], `${path}[${i}]`);
-        if (problem) return problem;
-      }
-      if (Object.keys(object).length !== items) {
-        const named = Object.keys(object).find((key) => !/^(0|[1-9]\d*)$/.test(key));
+      // Index keys come first, in order, then named ones: a named key, if any, is last. Walking the keys, not the
+      // length, keeps a huge sparse array cheap.
+      const keys = Object.keys(object);
+      const last = keys[keys.length - 1];
+      if (last !== undefined && !isIndex(last)) {
         return {
-          path: `${path}.${named ?? ''}`,
+          path: `${path}.${keys.find((key) => !isIndex(key))!}`,
           reason: 'is a named property of an array, which the codec does not carry (only the items are)',
           hint: 'Use an object with the array and the property as fields.',
         };
       }
+      for (const key of keys) {
+        const problem = visit((object as unknown[])[Number(key)], `${path}[${key}]`);
+        if (problem) return problem;
+      }
+      // A hole is carried as a hole (exact-shapes.ts), not as undefined.
+      if (keys.length < object.length) exactShapes = true;
       return undefined;
     }
     if (object instanceof Map) {
@@ -154,7 +152,7 @@ export function inspectPayload(
     const reserved = path !== '' && proto !== null && proto !== Object.prototype ? reservedKeyOf(object) : undefined;
     if (reserved) {
       return {
-        path: path ? `${path}.${reserved}` : reserved,
+        path: `${path}.${reserved}`,
         reason: `is an own "${reserved}" property of a ${ctor?.name ?? 'class'} instance, which the codec cannot restore safely`,
         hint: `Rename the field, or carry the data in a plain object field (plain objects may have such keys).`,
       };
@@ -197,6 +195,10 @@ function subclassProblem(
     reason: `is an instance of ${ctor?.name || 'a subclass'} (a subclass of ${base.name}), which would arrive as a plain ${base.name}`,
     hint: `Use a plain ${base.name}, or a registered class (@BusType) with the ${base.name} as a field.`,
   };
+}
+
+function isIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key);
 }
 
 function describeKey(key: unknown): string {
