@@ -108,6 +108,10 @@ describe('EventBusModule options', () => {
       'EventBus option "concurrency" is invalid: expected a positive integer, received 0.',
     ],
     [
+      { connection: 'redis://x', maxPayloadBytes: 0 },
+      'EventBus option "maxPayloadBytes" is invalid: expected a positive integer, received 0.',
+    ],
+    [
       { connection: 'redis://x', defaultJobOptions: { backoff: -1 } },
       'EventBus option "defaultJobOptions.backoff" is invalid: expected an integer ≥ 0, received -1.',
     ],
@@ -122,6 +126,7 @@ describe('EventBusModule options', () => {
       role: 'both',
       concurrency: 10,
       shutdownTimeout: 10_000,
+      maxPayloadBytes: 1_048_576,
       eventEmitterBridge: true,
       defaultJobOptions: {
         attempts: 5,

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { BusEvent, EventBusOutbox, OnEvent, OnEventAsync, OnEventBroadcast } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusOutbox,
+  EventEncodingError,
+  OnEvent,
+  OnEventAsync,
+  OnEventBroadcast,
+} from 'nestjs-durable-bus';
 import { redisUrl } from '../support/bus-app';
 import { Recorder } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
@@ -110,6 +117,24 @@ describe.each(MODES)('transactions ($orm, outbox: $outbox)', ({ orm, outbox }) =
     expect(await query(url, 'SELECT * FROM orders')).toEqual([]);
     expect(await query(url, 'SELECT order_id FROM audit')).toEqual([{ order_id: 'marker' }]);
     expect(await query(url, 'SELECT job_id FROM durable_bus_outbox')).toEqual([]);
+  });
+
+  test('an event over maxPayloadBytes is refused inside the transaction: no sync handler, no outbox row, no job', async () => {
+    const error = await app.db
+      .transaction(async () => {
+        await app.db.query('INSERT INTO orders (id) VALUES ($1)', ['big']);
+        return app.bus.publish(new OrderPlaced('x'.repeat(1_048_576)));
+      })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EventEncodingError);
+    expect((error as EventEncodingError).size?.limit).toBe(1_048_576);
+    expect(audited.values).toEqual([]);
+    expect(await query(url, 'SELECT job_id FROM durable_bus_outbox')).toEqual([]);
+    const counts = Object.values(await queueOf('tx.ship').getJobCounts());
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(0);
+    // The refusal rejected the transaction's callback, so the transaction rolled back.
+    expect(await query(url, 'SELECT * FROM orders')).toEqual([]);
   });
 
   test('commit: the sync handler wrote in the same transaction, the async handler runs once', async () => {

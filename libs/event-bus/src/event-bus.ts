@@ -4,6 +4,7 @@ import { currentEventContext } from './dispatch/event-context';
 import { HandlerInvoker } from './dispatch/handler-invoker';
 import { EventBusError } from './errors';
 import { EventDefinition, requireEventDefinition } from './events/bus-event.decorator';
+import { classOf } from './events/event-class';
 import { EventEnvelope, jobIdOf, toJobData } from './events/event-envelope';
 import { newEventId } from './events/event-id';
 import { EventEmitterBridge } from './bridge/event-emitter.bridge';
@@ -227,7 +228,7 @@ export class EventBus {
         `EventBus.publish expects an event instance (a class decorated with @BusEvent), received ${event === null ? 'null' : typeof event}.`,
       );
     }
-    const definition = requireEventDefinition(event.constructor, 'EventBus.publish');
+    const definition = requireEventDefinition(classOf(event), 'EventBus.publish');
     const known = knownEnvelope(event);
     const envelope = known ?? this.newEnvelope(event, definition, options);
     const registry = this.explorer.getRegistry();
@@ -236,7 +237,7 @@ export class EventBus {
     const interested = subscribed.filter((handler) => passesFilter(handler, event));
     if (interested.length === 0) return { event, envelope, jobs: NO_JOBS };
     if (!known) keepEnvelope(event, envelope);
-    const payload: EncodedPayload = this.codec.encode(definition.name, event);
+    const payload: EncodedPayload = this.codec.encode(definition.name, event, definition.maxPayloadBytes);
     const jobs = interested.map((handler): OutgoingJob => {
       const key = handler.partition?.keyOf(event);
       return {

@@ -4,6 +4,7 @@ import { currentEventContext } from '../src/dispatch/event-context';
 import type { HandlerInvoker } from '../src/dispatch/handler-invoker';
 import { SyncHandlerError } from '../src/errors/sync-handler.error';
 import { requireEventDefinition } from '../src/events/bus-event.decorator';
+import { classOf } from '../src/events/event-class';
 import { EventEnvelope, jobIdOf, toJobData } from '../src/events/event-envelope';
 import { newEventId } from '../src/events/event-id';
 import type { AsyncHandlerDefinition, HandlerDefinition } from '../src/handlers/handler-definition';
@@ -61,7 +62,7 @@ export class HandlerRunner {
     const envelope = envelopeFor(event, options);
     if (handler.kind === 'sync') return this.runSync(handler, event, envelope);
     if (handler.filter && !handler.filter(event)) return { status: 'not-interested', handlerId: handler.id };
-    const payload = this.codec.encode(handler.event.name, event);
+    const payload = this.codec.encode(handler.event.name, event, handler.event.maxPayloadBytes);
     const data = toJobData(envelope, handler.id, payload, handler.partition?.keyOf(event));
     assertRoundTrip(this.invoker, handler, event, data, this.valueTypes);
     try {
@@ -78,7 +79,7 @@ export class HandlerRunner {
 
   /** The one handler of `event` that `selector` designates; a {@link HandlerSelectionError} otherwise. */
   select(event: object, selector: HandlerSelector): HandlerDefinition {
-    const definition = requireEventDefinition(event.constructor, 'runEvent');
+    const definition = requireEventDefinition(classOf(event), 'runEvent');
     const ofEvent = this.registry.handlers.filter((handler) => handler.event.name === definition.name);
     const chosen = ofEvent.filter((handler) => selects(handler, selector));
     if (chosen.length === 1) return chosen[0] as HandlerDefinition;
@@ -128,7 +129,7 @@ function describe(handler: HandlerDefinition): string {
 }
 
 function envelopeFor(event: object, options: RunEventOptions): EventEnvelope {
-  const definition = requireEventDefinition(event.constructor, 'runEvent');
+  const definition = requireEventDefinition(classOf(event), 'runEvent');
   const id = newEventId();
   const parent = currentEventContext.getStore();
   return {

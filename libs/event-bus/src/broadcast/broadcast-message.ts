@@ -1,5 +1,7 @@
 import { EventCodec } from '../codec/event-codec';
 import type { PreparedEvent } from '../event-bus';
+import { getEventDefinition } from '../events/bus-event.decorator';
+import { classOf } from '../events/event-class';
 import { EventJobData, toEventData } from '../events/event-envelope';
 
 /**
@@ -14,6 +16,6 @@ export function toBroadcastMessage(prepared: PreparedEvent, codec: EventCodec): 
   const encoded = jobs[0]?.data;
   const payload = encoded
     ? { json: encoded.payload, ...(encoded.types ? { meta: encoded.types } : {}) }
-    : codec.encode(envelope.name, event);
+    : codec.encode(envelope.name, event, getEventDefinition(classOf(event))?.maxPayloadBytes);
   return toEventData(envelope, payload, envelope.partitionKey);
 }

@@ -22,6 +22,11 @@ export interface BusEventOptions<E extends object> {
    * (nested classes, Dates and so on already restored) and the version they were published with.
    */
   upcast?: (fields: Record<string, unknown>, fromVersion: number) => Record<string, unknown>;
+  /**
+   * Largest encoded size of this event's fields, in bytes; overrides the module's `maxPayloadBytes` (default
+   * 1048576, 1 MiB). A larger event is refused at `publish` with an `EventEncodingError`, before anything is written.
+   */
+  maxPayloadBytes?: number;
 }
 
 /** What `@BusEvent` recorded about an event class. */
@@ -31,6 +36,8 @@ export interface EventDefinition<E extends object = object> {
   readonly target: EventClass<E>;
   readonly partitionKeyOf: ((event: E) => string | undefined) | undefined;
   readonly upcast: BusEventOptions<E>['upcast'];
+  /** The event's own size limit; `undefined` means the module's `maxPayloadBytes`. */
+  readonly maxPayloadBytes: number | undefined;
 }
 
 /**
@@ -53,12 +60,20 @@ export function BusEvent<E extends object>(name: string, options: BusEventOption
         `@BusEvent('${name}') on class ${target.name}: version must be a positive integer, received ${String(version)}.`,
       );
     }
+    const maxPayloadBytes = options.maxPayloadBytes;
+    if (maxPayloadBytes !== undefined && (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1)) {
+      throw new EventBusConfigError(
+        `@BusEvent('${name}') on class ${target.name}: maxPayloadBytes must be a positive integer (bytes), received ` +
+          `${String(maxPayloadBytes)}.`,
+      );
+    }
     const definition: EventDefinition<E> = {
       name,
       version,
       target,
       partitionKeyOf: compilePartitionKey(options.partitionKey),
       upcast: options.upcast,
+      maxPayloadBytes,
     };
     Reflect.defineMetadata(BUS_EVENT_METADATA, definition, target);
     registerWireClass(name, target);

@@ -15,3 +15,11 @@ export type PartitionKeyField<E> = {
  * "no key for this event" (it goes to the normal, parallel queues).
  */
 export type PartitionKeySelector<E> = PartitionKeyField<E> | ((event: E) => PartitionKeyValue | undefined | null);
+
+/**
+ * The class of an event, from its prototype: an event may have a field named `constructor`, which `event.constructor`
+ * would return instead.
+ */
+export function classOf(event: object): object {
+  return (Object.getPrototypeOf(event) as { constructor?: object } | null)?.constructor ?? event;
+}

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec/payload-size';
 import { ValueType } from '../codec/value-type';
 import { EventTransport } from '../transport/event-transport';
 import type { JobRetention, RedisConnectionSetting } from '../transport/redis-connection-setting';
@@ -79,6 +80,12 @@ export interface EventBusModuleOptions {
   /** Types the codec carries that fields cannot express (Decimal and the like). */
   readonly valueTypes?: readonly ValueType[];
   /**
+   * Largest encoded size of an event's fields, in bytes (UTF-8 JSON of the job's `payload` and `types`), for events
+   * without their own `@BusEvent(name, { maxPayloadBytes })`. A larger event is refused at `publish` with an
+   * `EventEncodingError`, before anything is written. Default 1048576 (1 MiB).
+   */
+  readonly maxPayloadBytes?: number;
+  /**
    * When the app also uses `EventEmitterModule` (@nestjs/event-emitter), every published event is also emitted
    * there under its wire name (awaited, after the sync handlers), so plain `@OnEvent('<wire name>')` listeners keep
    * working while you move them over. Default true.
@@ -111,6 +118,7 @@ export class EventBusModuleDefaults {
   readonly publishTimeout: number = 5_000;
   readonly maxPendingPublishes: number = 10_000;
   readonly valueTypes: readonly ValueType[] = [];
+  readonly maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES;
   readonly eventEmitterBridge: boolean = true;
   readonly logManifest: boolean = true;
   readonly broadcast: BroadcastScope = 'handled';

@@ -38,7 +38,8 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     {
       provide: EVENT_CODEC,
       inject: [RESOLVED_EVENT_BUS_OPTIONS],
-      useFactory: (options: ResolvedEventBusOptions) => new EventCodec(decoratedWireClasses(), options.valueTypes),
+      useFactory: (options: ResolvedEventBusOptions) =>
+        new EventCodec(decoratedWireClasses(), options.valueTypes, options.maxPayloadBytes),
     },
     {
       provide: EVENT_TRANSPORT,

@@ -45,6 +45,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   assertNonNegativeInteger('shutdownTimeout', resolved.shutdownTimeout);
   assertPositiveInteger('publishTimeout', resolved.publishTimeout);
   assertPositiveInteger('maxPendingPublishes', resolved.maxPendingPublishes);
+  assertPositiveInteger('maxPayloadBytes', resolved.maxPayloadBytes);
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
   const outbox = resolved.outbox;
