@@ -173,15 +173,22 @@ export class BullMqTransport implements EventTransport {
         // already in progress cannot be turned into a forced one, hence pause first.
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-        const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), timedOut]);
+        const paused = worker.pause().then(
+          () => 'drained' as const,
+          (error: unknown) => error as Error,
+        );
+        const outcome = await Promise.race([paused, timedOut]);
         clearTimeout(timer);
         if (outcome === 'timeout') {
           this.logger.warn(
             `Worker ${worker.name}: handlers still running after ${timeoutMs} ms; closing anyway. ` +
               `Their jobs stay active until their lock expires, then a worker picks them up again.`,
           );
+        } else if (outcome !== 'drained') {
+          // Redis went away while pausing: the worker must still be closed, or it reconnects forever.
+          this.logger.warn(`Worker ${worker.name}: could not pause (${outcome.message}); closing it anyway.`);
         }
-        await worker.close(outcome === 'timeout');
+        await worker.close(outcome !== 'drained');
       }),
     );
   }
