@@ -157,25 +157,6 @@ describe('app.close() while Redis is down', () => {
   });
 });
 
-describe('app.close() right after Redis went away (Ctrl-C stops a dev Redis with the app)', () => {
-  it('does not wait out shutdownTimeout for handlers when none runs', async () => {
-    const port = await freePort();
-    const redis = await startRedisServer({ port });
-    const logger = new MemoryLogger();
-    const app = await createBusApp({
-      providers: [Billing],
-      logger,
-      bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
-    });
-    await app.bus.publish(new InvoiceRequested('before'));
-    await redis.stop();
-    const before = logger.lines.length;
-    await within(app.close(), 10_000, 'app.close() right after Redis stopped');
-    const warnings = logger.lines.slice(before).filter((line) => line.level === 'warn');
-    expect(warnings.map((line) => line.message).filter((m) => m.includes('still running'))).toEqual([]);
-  });
-});
-
 describe('WriteBatcher timeouts', () => {
   it('a write sent but never answered times out as written "unknown" (it may have been stored)', async () => {
     const batcher = new WriteBatcher<string>(() => new Promise(() => undefined), {

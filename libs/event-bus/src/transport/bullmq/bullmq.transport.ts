@@ -41,8 +41,6 @@ export class BullMqTransport implements EventTransport {
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
-  /** Handlers running now, per worker, counted here (BullMQ's own count needs Redis), and who waits for none. */
-  private readonly activity = new WeakMap<Worker, { running: number; idle?: () => void }>();
   private closed = false;
   private lastConnectionError: string | undefined;
   private readonly batcher: WriteBatcher<OutgoingJob>;
@@ -136,8 +134,6 @@ export class BullMqTransport implements EventTransport {
       const worker = new EventWorker(
         consumer.queue,
         async (job: Job) => {
-          const activity = this.activityOf(worker);
-          activity.running++;
           try {
             if (lane) return await this.lanes.process({ ...consumer, lane }, job);
             return await consumer.process(job.data, {
@@ -147,9 +143,6 @@ export class BullMqTransport implements EventTransport {
             });
           } catch (error) {
             throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
-          } finally {
-            activity.running--;
-            if (activity.running === 0) activity.idle?.();
           }
         },
         {
@@ -177,25 +170,20 @@ export class BullMqTransport implements EventTransport {
     await Promise.all(
       workers.map(async (worker) => {
         // pause() stops fetching and resolves once the running jobs are done; close() is then quick. A close()
-        // already in progress cannot be turned into a forced one, hence pause first. With Redis gone, pause() waits
-        // for Redis rather than for handlers: stop waiting as soon as none runs.
+        // already in progress cannot be turned into a forced one, hence pause first.
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
         const paused = worker.pause().then(
           () => 'drained' as const,
           (error: unknown) => error as Error,
         );
-        const cutOff = this.whenIdleAndCutOff(worker);
-        const outcome = await Promise.race([paused, timedOut, cutOff.promise]);
+        const outcome = await Promise.race([paused, timedOut]);
         clearTimeout(timer);
-        cutOff.cancel();
         if (outcome === 'timeout') {
           this.logger.warn(
-            `Worker ${worker.name}: ${this.activityOf(worker).running} handler(s) still running after ${timeoutMs} ms; ` +
-              `closing anyway. Their jobs stay active until their lock expires, then a worker picks them up again.`,
+            `Worker ${worker.name}: handlers still running after ${timeoutMs} ms; closing anyway. ` +
+              `Their jobs stay active until their lock expires, then a worker picks them up again.`,
           );
-        } else if (outcome === 'cut-off') {
-          this.logger.warn(`Worker ${worker.name}: Redis is not connected and no handler is running; closing it.`);
         } else if (outcome !== 'drained') {
           // Redis went away while pausing: the worker must still be closed, or it reconnects forever.
           this.logger.warn(`Worker ${worker.name}: could not pause (${outcome.message}); closing it anyway.`);
@@ -203,43 +191,6 @@ export class BullMqTransport implements EventTransport {
         await worker.close(outcome !== 'drained');
       }),
     );
-  }
-
-  private activityOf(worker: Worker): { running: number; idle?: () => void } {
-    let activity = this.activity.get(worker);
-    if (!activity) this.activity.set(worker, (activity = { running: 0 }));
-    return activity;
-  }
-
-  /** Resolves once no handler of the worker runs while its connection is down (checked now and on each change). */
-  private whenIdleAndCutOff(worker: Worker): { promise: Promise<'cut-off'>; cancel: () => void } {
-    const activity = this.activityOf(worker);
-    let client: RedisClient | undefined;
-    let cancelled = false;
-    let check: () => void = () => undefined;
-    const promise = new Promise<'cut-off'>((resolve) => {
-      check = () => {
-        if (activity.running === 0 && client !== undefined && !isLive(client)) resolve('cut-off');
-      };
-    });
-    activity.idle = check;
-    worker.getBackend().client.then(
-      (connected) => {
-        if (cancelled) return;
-        client = connected;
-        client.on('close', check).on('end', check);
-        check();
-      },
-      () => undefined,
-    );
-    return {
-      promise,
-      cancel: () => {
-        cancelled = true;
-        activity.idle = undefined;
-        client?.off('close', check).off('end', check);
-      },
-    };
   }
 
   async close(): Promise<void> {
