@@ -155,6 +155,27 @@ describe('app.close() while Redis is down', () => {
       await redis?.stop();
     }
   });
+  it('returns when Redis goes away while it closes (Ctrl-C stopping the app and its Redis together)', async () => {
+    const port = await freePort();
+    let redis: LocalRedis | undefined = await startRedisServer({ port });
+    try {
+      const logger = new MemoryLogger();
+      const app = await createBusApp({
+        providers: [Billing],
+        logger,
+        bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
+      });
+      await app.bus.publish(new InvoiceRequested('before'));
+      const before = logger.lines.length;
+      const stopping = redis.stop();
+      redis = undefined;
+      await within(Promise.all([app.close(), stopping]), 10_000, 'app.close() while Redis stops');
+      const warnings = logger.lines.slice(before).filter((line) => line.level === 'warn');
+      expect(warnings.map((line) => line.message).filter((message) => message.includes('still running'))).toEqual([]);
+    } finally {
+      await redis?.stop();
+    }
+  });
 });
 
 describe('WriteBatcher timeouts', () => {

@@ -17,6 +17,7 @@ import {
 } from '../event-transport';
 import { BullMqLanes } from './bullmq-lanes';
 import { WriteBatcher } from '../write-batcher';
+import { HandlerCount, isLive, stopWorker } from './worker-shutdown';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
 
 /** Settings of the BullMQ transport (from the module options). */
@@ -40,7 +41,7 @@ export class BullMqTransport implements EventTransport {
   private producer: { client: Redis; owned: boolean } | undefined;
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly workers: { worker: Worker; handlers: HandlerCount }[] = [];
   private closed = false;
   private lastConnectionError: string | undefined;
   private readonly batcher: WriteBatcher<OutgoingJob>;
@@ -131,20 +132,22 @@ export class BullMqTransport implements EventTransport {
     const connection = workerConnection(this.options.connection);
     for (const consumer of consumers) {
       const lane = consumer.lane;
+      const handlers = new HandlerCount();
       const worker = new EventWorker(
         consumer.queue,
-        async (job: Job) => {
-          try {
-            if (lane) return await this.lanes.process({ ...consumer, lane }, job);
-            return await consumer.process(job.data, {
-              jobId: job.id,
-              attempt: job.attemptsMade + 1,
-              maxAttempts: job.opts.attempts ?? 1,
-            });
-          } catch (error) {
-            throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
-          }
-        },
+        (job: Job) =>
+          handlers.around(async () => {
+            try {
+              if (lane) return await this.lanes.process({ ...consumer, lane }, job);
+              return await consumer.process(job.data, {
+                jobId: job.id,
+                attempt: job.attemptsMade + 1,
+                maxAttempts: job.opts.attempts ?? 1,
+              });
+            } catch (error) {
+              throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
+            }
+          }),
         {
           connection,
           prefix: this.options.prefix,
@@ -160,37 +163,14 @@ export class BullMqTransport implements EventTransport {
         if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
         else this.logger.warn(`${message}; will retry`);
       });
-      this.workers.push(worker);
+      this.workers.push({ worker, handlers });
     }
-    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    await Promise.all(this.workers.map(({ worker }) => worker.waitUntilReady()));
   }
 
   async stopConsumers(timeoutMs: number): Promise<void> {
     const workers = this.workers.splice(0);
-    await Promise.all(
-      workers.map(async (worker) => {
-        // pause() stops fetching and resolves once the running jobs are done; close() is then quick. A close()
-        // already in progress cannot be turned into a forced one, hence pause first.
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-        const paused = worker.pause().then(
-          () => 'drained' as const,
-          (error: unknown) => error as Error,
-        );
-        const outcome = await Promise.race([paused, timedOut]);
-        clearTimeout(timer);
-        if (outcome === 'timeout') {
-          this.logger.warn(
-            `Worker ${worker.name}: handlers still running after ${timeoutMs} ms; closing anyway. ` +
-              `Their jobs stay active until their lock expires, then a worker picks them up again.`,
-          );
-        } else if (outcome !== 'drained') {
-          // Redis went away while pausing: the worker must still be closed, or it reconnects forever.
-          this.logger.warn(`Worker ${worker.name}: could not pause (${outcome.message}); closing it anyway.`);
-        }
-        await worker.close(outcome !== 'drained');
-      }),
-    );
+    await Promise.all(workers.map(({ worker, handlers }) => stopWorker(worker, handlers, timeoutMs, this.logger)));
   }
 
   async close(): Promise<void> {
@@ -291,11 +271,6 @@ export class BullMqTransport implements EventTransport {
 /** Commands queued on an ioredis pipeline or MULTI so far (its `length`, which BullMQ's interface leaves out). */
 function commandsQueued(transaction: object): number {
   return (transaction as { length: number }).length;
-}
-
-/** A usable connection: `ready`, or `connect` for a Redis Cluster client, which reports it so (as BullMQ reads it). */
-function isLive(client: { status: string; isCluster?: boolean }): boolean {
-  return client.status === 'ready' || (client.status === 'connect' && client.isCluster === true);
 }
 
 /**
