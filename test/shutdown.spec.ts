@@ -23,6 +23,21 @@ class Exporter {
   }
 }
 
+@BusEvent('shutdown.account-export-requested', { partitionKey: 'accountId' })
+class AccountExportRequested {
+  constructor(readonly accountId: string) {}
+}
+
+@Injectable()
+class LaneExporter {
+  @OnEventAsync(AccountExportRequested, { id: 'exports.per-account', lanes: 2 })
+  async run(event: AccountExportRequested, ctx: EventContext) {
+    started.push({ exportId: event.accountId, attempt: ctx.attempt, pid: process.pid });
+    await gate.promise;
+    finished.push(event.accountId);
+  }
+}
+
 /** Re-checks a condition on every timer tick, at most `ms`. */
 async function until(condition: () => boolean, what: string, ms = 2_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -106,5 +121,24 @@ describe('graceful shutdown', () => {
     const { state } = await waitForFinished(first.prefix, 'exports.run', receipt.jobs[0]!.jobId);
     expect(state).toBe('completed');
     expect(started.values.map((s) => s.exportId)).toEqual(['e-2', 'e-2']);
+    expect(started.values.map((s) => s.attempt)).toEqual([1, 2]); // the cut-short run was a try
+  });
+
+  it('a partitioned handler cut short the same way runs again with ctx.attempt 2, as a plain one does', async () => {
+    const options = { worker: { lockDuration: 1_000, stalledInterval: 500 } };
+    const first = await createBusApp({ providers: [LaneExporter], bus: { shutdownTimeout: 50, ...options } });
+    await first.bus.publish(new AccountExportRequested('a-1'));
+    await started.count(1);
+
+    await first.close();
+    await createBusApp({ providers: [LaneExporter], prefix: first.prefix, bus: options });
+    await started.count(2, 15_000);
+    gate.resolve();
+    await finished.count(1);
+
+    expect(started.values.map((s) => [s.exportId, s.attempt])).toEqual([
+      ['a-1', 1],
+      ['a-1', 2],
+    ]);
   });
 });

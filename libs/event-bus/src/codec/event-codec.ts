@@ -113,6 +113,13 @@ export class EventCodec {
 
   /** Decodes the fields of an event encoded by {@link encode} (throws on malformed input). */
   decodeFields(encoded: EncodedPayload): Record<string, unknown> {
+    const malformed = malformedAnnotation(encoded.meta?.values);
+    if (malformed !== undefined) {
+      throw new EventBusError(
+        `EventCodec.decodeFields: the type annotations (meta.values) are malformed at ${malformed}: each node is ` +
+          `[annotation] or [annotation, { key: node }], as encode() writes them.`,
+      );
+    }
     const fields = this.exactSuperjson.deserialize({
       json: encoded.json,
       meta: withoutReferences(encoded.meta),
@@ -148,6 +155,34 @@ function withoutReferences(meta: Record<string, unknown> | undefined): Record<st
   if (!meta || !('referentialEqualities' in meta)) return meta;
   const { referentialEqualities: _dropped, ...rest } = meta;
   return rest.values === undefined ? undefined : rest;
+}
+
+/**
+ * Where superjson's annotation tree (`meta.values`) is not of the shape it reads, or undefined when it is. It would
+ * recurse on a malformed one without end (a string taken for a node's children), so the check comes first; it walks
+ * with a stack of its own, so a deep tree cannot overflow either.
+ */
+function malformedAnnotation(values: unknown): string | undefined {
+  if (values === undefined) return undefined;
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value);
+  const pending: [unknown, string][] = isRecord(values)
+    ? Object.entries(values).map(([key, node]) => [node, `values.${key}`])
+    : [[values, 'values']];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    const [tree, path] = node;
+    const annotation: unknown = Array.isArray(tree) ? tree[0] : undefined;
+    const validAnnotation =
+      typeof annotation === 'string' ||
+      (Array.isArray(annotation) && annotation.length === 2 && annotation.every((part) => typeof part === 'string'));
+    if (!Array.isArray(tree) || tree.length < 1 || tree.length > 2 || !validAnnotation) return path;
+    if (tree.length === 2) {
+      const children: unknown = tree[1];
+      if (!isRecord(children)) return path;
+      for (const [key, child] of Object.entries(children)) pending.push([child, `${path}.${key}`]);
+    }
+  }
+  return undefined;
 }
 
 function tooLarge(eventName: string, json: JsonValue, bytes: number, limit: number): EventEncodingError {

@@ -158,13 +158,15 @@ export interface EventTransport {
 export const EVENT_TRANSPORT = Symbol.for('nestjs-durable-bus:transport');
 
 /**
- * Handed to a processor in place of job data the broker could not parse (not JSON), so the job fails with that
- * reason instead of crash-looping the worker.
+ * Handed to a processor in place of a job the broker could not parse (its data or its options are not JSON), so the
+ * job fails with that reason instead of crash-looping the worker or staying active.
  */
 export class UnreadableJobData {
   constructor(
-    /** The start of the raw data, for the failure reason. */
+    /** The start of the raw value, for the failure reason. */
     readonly raw: string,
     readonly error: string,
+    /** The field of the job that is not JSON: its `data`, or a field the broker reads itself, such as `opts`. */
+    readonly field: string = 'data',
   ) {}
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Job, JobJson, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
+import { Job, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
 import { RelayBroadcastChannel } from '../../broadcast/relay-broadcast-channel';
@@ -13,9 +13,9 @@ import {
   ParkedKey,
   PendingJobs,
   ReleaseMode,
-  UnreadableJobData,
 } from '../event-transport';
 import { BullMqLanes } from './bullmq-lanes';
+import { EventWorker } from './event-worker';
 import { WriteBatcher } from '../write-batcher';
 import { HandlerCount, isLive, stopWorker } from './worker-shutdown';
 import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
@@ -141,7 +141,8 @@ export class BullMqTransport implements EventTransport {
               if (lane) return await this.lanes.process({ ...consumer, lane }, job);
               return await consumer.process(job.data, {
                 jobId: job.id,
-                attempt: job.attemptsMade + 1,
+                // Every start counts, as on lanes: a run cut short by a dead worker (a stalled job) was a try too.
+                attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
                 maxAttempts: job.opts.attempts ?? 1,
               });
             } catch (error) {
@@ -287,22 +288,6 @@ async function closeClient(client: Redis): Promise<void> {
   const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
   await client.quit().catch(() => client.disconnect());
   await ended;
-}
-
-/**
- * A Worker that survives job data that is not JSON: BullMQ would throw while building the Job and retry it forever;
- * here the job is built with {@link UnreadableJobData}, and the processor fails it with that reason.
- */
-class EventWorker extends Worker {
-  protected override createJob(data: JobJson, jobId: string): Job {
-    try {
-      return super.createJob(data, jobId);
-    } catch (error) {
-      const job = super.createJob({ ...data, data: '{}' }, jobId);
-      job.data = new UnreadableJobData(String(data.data).slice(0, 120), (error as Error).message);
-      return job;
-    }
-  }
 }
 
 /**
