@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
 import { UnreadableJobData } from '../event-transport';
 
@@ -12,10 +14,13 @@ import { UnreadableJobData } from '../event-transport';
 export class EventWorker extends Worker {
   /** Fetched jobs whose hash had a field that is not JSON, by job id, until the Job is built. */
   private readonly unreadable = new Map<string, UnreadableJobData>();
+  private readonly logger = new Logger('EventBus');
+  private reclaiming = Promise.resolve();
 
   constructor(name: string, processor: Processor, options: WorkerOptions) {
     super(name, processor, options);
     this.guardFetchedJobs(); // before the first fetch: run() starts it after an await
+    this.reclaimLostFetches();
   }
 
   protected override createJob(data: JobJson, jobId: string): Job {
@@ -50,6 +55,59 @@ export class EventWorker extends Worker {
     };
   }
 
+  /**
+   * Finishing a job also fetches the next one (`fetchNext`), locked with the same token. When Redis goes away with
+   * that script run but its reply not received, ioredis sends it again on reconnect: it fails (`Missing lock`, the
+   * job being finished already), and the job it had fetched is active, locked with a token nobody holds, until the
+   * lock expires and a stalled check puts it back (up to `lockDuration` + `stalledInterval`, a minute by default;
+   * its events handled that much later). So when such a call fails, the jobs still locked with its token are put
+   * back at the head of the queue at once, their start uncounted.
+   */
+  private reclaimLostFetches(): void {
+    const backend = this.getBackend() as unknown as Partial<FinishingCalls>;
+    const { moveToCompleted, moveToFailed, moveToDelayed } = backend;
+    if (!moveToCompleted || !moveToFailed || !moveToDelayed) return; // not BullMQ 6's Redis backend
+    const onFailure = async <R>(finishing: Promise<R>, token: unknown, fetchNext: unknown): Promise<R> => {
+      try {
+        return await finishing;
+      } catch (error) {
+        if (fetchNext && typeof token === 'string') {
+          // One at a time: a failed completion is followed by a failed retry with the same token.
+          this.reclaiming = this.reclaiming.then(() => this.reclaim(token));
+        }
+        throw error;
+      }
+    };
+    const calls: FinishingCalls = {
+      moveToCompleted: (job, value, remove, token, fetchNext) =>
+        onFailure(moveToCompleted.call(backend, job, value, remove, token, fetchNext), token, fetchNext),
+      moveToFailed: (job, reason, remove, token, fetchNext, fields) =>
+        onFailure(moveToFailed.call(backend, job, reason, remove, token, fetchNext, fields), token, fetchNext),
+      moveToDelayed: (id, timestamp, delay, token, opts) =>
+        onFailure(moveToDelayed.call(backend, id, timestamp, delay, token, opts), token, opts?.fetchNext),
+    };
+    Object.assign(backend, calls);
+  }
+
+  /** Puts the active jobs locked with `token` (fetched for a call that failed) back at the head of the queue. */
+  private async reclaim(token: string): Promise<void> {
+    try {
+      const client = (await this.getBackend().client) as unknown as Redis; // BullMQ's Redis backend: an ioredis client
+      const ids = await client.lrange(this.toKey('active'), 0, -1);
+      for (const id of ids) {
+        // Uncount the start that never ran (ctx.attempt counts starts), only while the job is still ours.
+        const ours = await client.eval(UNCOUNT_START, 1, this.toKey(id), token);
+        if (ours !== 1) continue;
+        await this.getBackend().moveJobFromActiveToWait(id, token);
+        this.logger.warn(
+          `Worker ${this.name}: job ${id} was fetched by a reply lost with the connection to Redis; put back to wait`,
+        );
+      }
+    } catch {
+      // Best effort: what is not put back here the stalled check puts back after its lock expires.
+    }
+  }
+
   /** `raw` is a fetching script's reply: `[job hash as field/value pairs, job id, …]`, or a number. */
   private screen(raw: unknown): void {
     if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== 'string') return;
@@ -70,6 +128,40 @@ export class EventWorker extends Worker {
     }
   }
 }
+
+/** The backend calls that finish a job and may fetch the next one (BullMQ 6's Redis backend). */
+interface FinishingCalls {
+  moveToCompleted: (
+    job: unknown,
+    value: unknown,
+    remove: unknown,
+    token: string,
+    fetchNext: boolean,
+  ) => Promise<unknown>;
+  moveToFailed: (
+    job: unknown,
+    reason: string,
+    remove: unknown,
+    token: string,
+    fetchNext: boolean,
+    fields?: unknown,
+  ) => Promise<unknown>;
+  moveToDelayed: (
+    id: string,
+    timestamp: number,
+    delay: number,
+    token?: string,
+    opts?: { fetchNext?: boolean },
+  ) => Promise<unknown>;
+}
+
+/** KEYS[1] the job's key: when its lock is `ARGV[1]`, takes back the start counted by the fetch; 1 if it did. */
+const UNCOUNT_START = `
+if redis.call("GET", KEYS[1] .. ":lock") == ARGV[1] then
+  redis.call("HINCRBY", KEYS[1], "ats", -1)
+  return 1
+end
+return 0`;
 
 type ExecCommand = (client: unknown, command: string, args: unknown[]) => unknown;
 
