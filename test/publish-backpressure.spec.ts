@@ -127,54 +127,52 @@ describe('publish while Redis is down (a Redis server of its own, stopped and re
 });
 
 describe('app.close() while Redis is down', () => {
-  it('returns and closes its workers, with no handler running, and logs no error', async () => {
-    const port = await freePort();
-    let redis: LocalRedis | undefined = await startRedisServer({ port });
-    try {
-      const logger = new MemoryLogger();
-      const app = await createBusApp({
-        providers: [Billing],
-        logger,
-        bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
-      });
-      await app.bus.publish(new InvoiceRequested('before')); // the publishing connection is open too
-      await redis.stop();
-      redis = undefined;
-      await logger.logged('Worker billing.invoice: connect ECONNREFUSED');
+  let redis: LocalRedis | undefined;
 
-      const before = logger.lines.length;
-      await within(app.close(), 10_000, 'app.close() with Redis down');
-
-      const during = logger.lines.slice(before);
-      const warnings = during.filter((line) => line.level === 'warn').map((line) => line.message);
-      expect(warnings.filter((message) => message.includes('still running'))).toEqual([]);
-      // A shutdown hook that rejected is logged by Nest as an error (and its worker was left reconnecting forever).
-      const errors = during.filter((line) => line.level === 'error' && !line.message.includes('ECONNREFUSED'));
-      expect(errors.map((line) => line.message)).toEqual([]);
-    } finally {
-      await redis?.stop();
-    }
+  afterEach(async () => {
+    await redis?.stop();
+    redis = undefined;
   });
-  it('returns when Redis goes away while it closes (Ctrl-C stopping the app and its Redis together)', async () => {
+
+  /** A consuming and publishing app on a Redis of its own, with one event published (both connections open). */
+  async function appOnOwnRedis() {
     const port = await freePort();
-    let redis: LocalRedis | undefined = await startRedisServer({ port });
-    try {
-      const logger = new MemoryLogger();
-      const app = await createBusApp({
-        providers: [Billing],
-        logger,
-        bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
-      });
-      await app.bus.publish(new InvoiceRequested('before'));
-      const before = logger.lines.length;
-      const stopping = redis.stop();
-      redis = undefined;
-      await within(Promise.all([app.close(), stopping]), 10_000, 'app.close() while Redis stops');
-      const warnings = logger.lines.slice(before).filter((line) => line.level === 'warn');
-      expect(warnings.map((line) => line.message).filter((message) => message.includes('still running'))).toEqual([]);
-    } finally {
-      await redis?.stop();
-    }
+    redis = await startRedisServer({ port });
+    const logger = new MemoryLogger();
+    const app = await createBusApp({
+      providers: [Billing],
+      logger,
+      bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
+    });
+    await app.bus.publish(new InvoiceRequested('before'));
+    return { app, logger };
+  }
+
+  it('returns and closes its workers, with no handler running, and logs no error', async () => {
+    const { app, logger } = await appOnOwnRedis();
+    await redis!.stop();
+    redis = undefined;
+    await logger.logged('Worker billing.invoice: connect ECONNREFUSED');
+
+    const before = logger.lines.length;
+    await within(app.close(), 10_000, 'app.close() with Redis down');
+
+    const during = logger.lines.slice(before);
+    const warnings = during.filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings.filter((message) => message.includes('still running'))).toEqual([]);
+    // A shutdown hook that rejected is logged by Nest as an error (and its worker was left reconnecting forever).
+    const errors = during.filter((line) => line.level === 'error' && !line.message.includes('ECONNREFUSED'));
+    expect(errors.map((line) => line.message)).toEqual([]);
+  });
+
+  it('returns when Redis goes away while it closes (Ctrl-C stopping the app and its Redis together)', async () => {
+    const { app, logger } = await appOnOwnRedis();
+    const before = logger.lines.length;
+    const stopping = redis!.stop();
+    redis = undefined;
+    await within(Promise.all([app.close(), stopping]), 10_000, 'app.close() while Redis stops');
+    const warnings = logger.lines.slice(before).filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => line.message).filter((message) => message.includes('still running'))).toEqual([]);
   });
 });
 

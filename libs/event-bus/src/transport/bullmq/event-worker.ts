@@ -27,17 +27,21 @@ export class EventWorker extends Worker {
     const unreadable = this.unreadable.get(jobId);
     if (unreadable) {
       this.unreadable.delete(jobId);
-      const job = super.createJob({ ...data, data: '{}' }, jobId);
-      job.data = unreadable;
-      return job;
+      return this.createUnreadableJob(data, jobId, unreadable);
     }
     try {
       return super.createJob(data, jobId);
     } catch (error) {
-      const job = super.createJob({ ...data, data: '{}' }, jobId);
-      job.data = new UnreadableJobData(String(data.data).slice(0, 120), (error as Error).message);
-      return job;
+      const reason = new UnreadableJobData(String(data.data).slice(0, 120), (error as Error).message);
+      return this.createUnreadableJob(data, jobId, reason);
     }
+  }
+
+  /** A Job of neutral data carrying `unreadable`, which the processor fails with its reason. */
+  private createUnreadableJob(data: JobJson, jobId: string, unreadable: UnreadableJobData): Job {
+    const job = super.createJob({ ...data, data: '{}' }, jobId);
+    job.data = unreadable;
+    return job;
   }
 
   /** Wraps the backend's script runner, so a fetched job's hash is screened before BullMQ parses it. */
@@ -93,11 +97,8 @@ export class EventWorker extends Worker {
   private async reclaim(token: string): Promise<void> {
     try {
       const client = (await this.getBackend().client) as unknown as Redis; // BullMQ's Redis backend: an ioredis client
-      const ids = await client.lrange(this.toKey('active'), 0, -1);
+      const ids = (await client.eval(UNCOUNT_STARTS, 1, this.toKey('active'), this.toKey(''), token)) as string[];
       for (const id of ids) {
-        // Uncount the start that never ran (ctx.attempt counts starts), only while the job is still ours.
-        const ours = await client.eval(UNCOUNT_START, 1, this.toKey(id), token);
-        if (ours !== 1) continue;
         await this.getBackend().moveJobFromActiveToWait(id, token);
         this.logger.warn(
           `Worker ${this.name}: job ${id} was fetched by a reply lost with the connection to Redis; put back to wait`,
@@ -155,13 +156,20 @@ interface FinishingCalls {
   ) => Promise<unknown>;
 }
 
-/** KEYS[1] the job's key: when its lock is `ARGV[1]`, takes back the start counted by the fetch; 1 if it did. */
-const UNCOUNT_START = `
-if redis.call("GET", KEYS[1] .. ":lock") == ARGV[1] then
-  redis.call("HINCRBY", KEYS[1], "ats", -1)
-  return 1
+/**
+ * KEYS[1] the active list, ARGV[1] the queue's key prefix (`<prefix>:<queue>:`), ARGV[2] a lock token: the ids of
+ * the active jobs still locked with that token, each with the start its fetch counted taken back (`ctx.attempt`
+ * counts starts, and this one never ran).
+ */
+const UNCOUNT_STARTS = `
+local ids = {}
+for _, id in ipairs(redis.call("LRANGE", KEYS[1], 0, -1)) do
+  if redis.call("GET", ARGV[1] .. id .. ":lock") == ARGV[2] then
+    redis.call("HINCRBY", ARGV[1] .. id, "ats", -1)
+    table.insert(ids, id)
+  end
 end
-return 0`;
+return ids`;
 
 type ExecCommand = (client: unknown, command: string, args: unknown[]) => unknown;
 
