@@ -5,13 +5,15 @@ import {
   EventBusConfigError,
   EventBusModuleOptions,
   OnEventAsync,
+  OnEventBroadcast,
   PublishQueueFullError,
   PublishTimeoutError,
   resolveEventBusOptions,
 } from 'nestjs-durable-bus';
 import { LocalRedis, freePort, startRedisServer } from '../tools/local-redis';
 import { WriteBatcher } from '../libs/event-bus/src/transport/write-batcher';
-import { MemoryLogger, createBusApp } from './support/bus-app';
+import { CuttingProxy } from './support/cutting-proxy';
+import { MemoryLogger, createBusApp, redisUrl } from './support/bus-app';
 import { within } from './support/deferred';
 
 @BusEvent('backpressure.invoice-requested')
@@ -23,6 +25,13 @@ class InvoiceRequested {
 class Billing {
   @OnEventAsync(InvoiceRequested, { id: 'billing.invoice' })
   invoice() {}
+}
+
+/** A broadcast handler: the app also opens the fleet-wide channel, which has its own connection to close. */
+@Injectable()
+class InvoiceFeed {
+  @OnEventBroadcast(InvoiceRequested)
+  show() {}
 }
 
 /** Order ids of the jobs stored in the handler's queue, in any state. */
@@ -134,13 +143,16 @@ describe('app.close() while Redis is down', () => {
     redis = undefined;
   });
 
-  /** A consuming and publishing app on a Redis of its own, with one event published (both connections open). */
+  /**
+   * A consuming and publishing app with a broadcast handler on a Redis of its own, with one event published (every
+   * connection open).
+   */
   async function appOnOwnRedis() {
     const port = await freePort();
     redis = await startRedisServer({ port });
     const logger = new MemoryLogger();
     const app = await createBusApp({
-      providers: [Billing],
+      providers: [Billing, InvoiceFeed],
       logger,
       bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
     });
@@ -173,6 +185,28 @@ describe('app.close() while Redis is down', () => {
     await within(Promise.all([app.close(), stopping]), 10_000, 'app.close() while Redis stops');
     const warnings = logger.lines.slice(before).filter((line) => line.level === 'warn');
     expect(warnings.map((line) => line.message).filter((message) => message.includes('still running'))).toEqual([]);
+  });
+});
+
+describe('app.close() as Redis goes away', () => {
+  it('returns with its workers closed when Redis went away just before (its clients between reconnect attempts)', async () => {
+    const proxy = await CuttingProxy.start(redisUrl());
+    try {
+      const logger = new MemoryLogger();
+      const app = await createBusApp({
+        providers: [Billing, InvoiceFeed],
+        logger,
+        bus: { connection: proxy.url, role: 'both', shutdownTimeout: 25_000 },
+      });
+      await app.bus.publish(new InvoiceRequested('before'));
+      await proxy.stop(); // every connection cut; the clients start reconnecting
+
+      await within(app.close(), 10_000, 'app.close() just after Redis went away');
+      const warnings = logger.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+      expect(warnings.filter((message) => message.includes('Worker'))).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -6,7 +6,7 @@ export interface BroadcastChannel {
   publish(message: BroadcastMessage): Promise<void>;
   /** Starts receiving; resolves once this node is subscribed. */
   listen(listener: (message: BroadcastMessage) => void): Promise<void>;
-  /** Stops receiving and closes what the channel opened. */
+  /** Lets the messages being sent leave (while it can reach the other nodes), stops receiving, closes what it opened. */
   close(): Promise<void>;
 }
 

@@ -24,7 +24,6 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('EventBus');
   private channel: BroadcastChannel | undefined;
   private stopRelaying: (() => void) | undefined;
-  private readonly sending = new Set<Promise<void>>();
   private readonly definitions = new Map<string, EventDefinition | undefined>();
 
   constructor(
@@ -51,8 +50,8 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.stopRelaying?.();
-    await Promise.all(this.sending);
-    await this.channel?.close();
+    await this.channel?.close(); // lets the messages being sent leave, when it can
+
     this.channel = undefined;
   }
 
@@ -75,13 +74,11 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.error(`Event ${name} ${id} was published but not broadcast: ${(error as Error).message}`);
       return;
     }
-    const sending = channel
+    void channel
       .publish(message)
       .catch((error: unknown) =>
         this.logger.error(`Event ${name} ${id} was published but not broadcast: ${(error as Error).message}`),
-      )
-      .finally(() => this.sending.delete(sending));
-    this.sending.add(sending);
+      );
   }
 
   private receive(message: BroadcastMessage): void {

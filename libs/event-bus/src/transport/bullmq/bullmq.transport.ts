@@ -17,8 +17,15 @@ import {
 import { BullMqLanes } from './bullmq-lanes';
 import { EventWorker } from './event-worker';
 import { WriteBatcher } from '../write-batcher';
-import { HandlerCount, isLive, stopWorker } from './worker-shutdown';
-import { openRedis, RedisConnectionSetting, workerConnection } from './redis-connection';
+import { HandlerCount, stopWorker } from './worker-shutdown';
+import {
+  closeClient,
+  isLive,
+  isRedisInstance,
+  openRedis,
+  RedisConnectionSetting,
+  workerConnection,
+} from './redis-connection';
 
 /** Settings of the BullMQ transport (from the module options). */
 export interface BullMqTransportOptions {
@@ -125,7 +132,11 @@ export class BullMqTransport implements EventTransport {
 
   /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
   openBroadcastChannel(onError: (error: Error) => void): BroadcastChannel {
-    return new RelayBroadcastChannel(workerConnection(this.options.connection), this.options.prefix, onError);
+    // A client of the channel's own (the app's is duplicated), so it can drop it when Redis is gone at shutdown.
+    const setting = this.options.connection;
+    const overrides = { maxRetriesPerRequest: null };
+    const client = isRedisInstance(setting) ? setting.duplicate(overrides) : openRedis(setting, overrides).client;
+    return new RelayBroadcastChannel(client, this.options.prefix, onError);
   }
 
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
@@ -272,22 +283,6 @@ export class BullMqTransport implements EventTransport {
 /** Commands queued on an ioredis pipeline or MULTI so far (its `length`, which BullMQ's interface leaves out). */
 function commandsQueued(transaction: object): number {
   return (transaction as { length: number }).length;
-}
-
-/**
- * QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). A client that is
- * not connected (Redis is down) is disconnected instead: a QUIT would wait in its offline queue until Redis is back,
- * and ioredis emits no 'end' for a client disconnected between reconnect attempts (it just stops retrying).
- */
-async function closeClient(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-  await client.quit().catch(() => client.disconnect());
-  await ended;
 }
 
 /**

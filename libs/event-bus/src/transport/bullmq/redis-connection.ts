@@ -36,3 +36,59 @@ export function workerConnection(setting: RedisConnectionSetting): ConnectionOpt
   if (typeof setting === 'string') return { url: setting, maxRetriesPerRequest: null };
   return { ...(setting as ConnectionOptions), maxRetriesPerRequest: null };
 }
+
+/** What {@link isLive} and {@link connectionLost} read of a client (ioredis's, or BullMQ's view of it). */
+interface WatchedClient {
+  readonly status: string;
+  readonly isCluster?: boolean;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/** A usable connection: `ready`, or `connect` for a Redis Cluster client, which reports it so (as BullMQ reads it). */
+export function isLive(client: Pick<WatchedClient, 'status' | 'isCluster'>): boolean {
+  return client.status === 'ready' || (client.status === 'connect' && client.isCluster === true);
+}
+
+/** Resolves when the client's socket closes (Redis went away), or at once if it is not live. */
+export function connectionLost(client: WatchedClient): { promise: Promise<'lost'>; cancel: () => void } {
+  let onClose = (): void => undefined;
+  const promise = new Promise<'lost'>((resolve) => {
+    onClose = () => resolve('lost');
+    if (!isLive(client)) resolve('lost');
+  });
+  client.on('close', onClose);
+  return { promise, cancel: () => client.off('close', onClose) };
+}
+
+/**
+ * Drops a client's connection at once and ends it. ioredis between two reconnect attempts (Redis gone) is a special
+ * case: `disconnect()` only stops the retrying; the client stays `reconnecting`, its queued commands never settle and
+ * it never emits 'end', which BullMQ's `close()` waits for (a worker's lock-renewal timer then runs forever). One more
+ * connection attempt, closed at once, ends it: its queued commands are rejected and 'end' is emitted.
+ */
+export function dropConnection(client: Redis): void {
+  if (client.status === 'end') return;
+  client.disconnect();
+  if (client.status === 'reconnecting')
+    client.connect().then(
+      () => client.disconnect(),
+      () => undefined,
+    );
+}
+
+/**
+ * QUIT, then wait for the socket to be gone (QUIT resolves on the reply, before the socket closes). A client that is
+ * not connected (Redis is down) is dropped instead ({@link dropConnection}): a QUIT would wait in its offline queue
+ * until Redis is back.
+ */
+export async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    dropConnection(client);
+    return;
+  }
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  await client.quit().catch(() => client.disconnect());
+  await ended;
+}

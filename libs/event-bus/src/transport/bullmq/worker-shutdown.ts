@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RedisClient, Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { connectionLost, dropConnection, isLive } from './redis-connection';
 
 /**
  * Handlers running in one worker, counted around the processor: BullMQ's own count is only known through Redis,
@@ -28,11 +30,6 @@ export class HandlerCount {
     if (this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
-}
-
-/** A usable connection: `ready`, or `connect` for a Redis Cluster client, which reports it so (as BullMQ reads it). */
-export function isLive(client: { status: string; isCluster?: boolean }): boolean {
-  return client.status === 'ready' || (client.status === 'connect' && client.isCluster === true);
 }
 
 /**
@@ -74,10 +71,15 @@ export async function stopWorker(
     lost.cancel();
     if (outcome === 'closed') return;
     // Redis went away during the close (its QUIT, or a fetch in flight, now waits for Redis), or a job fetched in
-    // flight is still being handled: drop the connections; BullMQ's close then ends on its own.
-    client.disconnect();
-    (await backend.blockingClient)?.disconnect();
-    if (outcome === 'timeout') {
+    // flight is still being handled: drop the connections. Then BullMQ's close ends (and with it the worker's lock
+    // renewal and stalled-check timers), once that job's handler, if any, is done.
+    dropConnection(client as unknown as Redis);
+    const blocking = await backend.blockingClient;
+    if (blocking) dropConnection(blocking as unknown as Redis);
+    if (outcome === 'lost' && (await Promise.race([closing, deadline.promise])) !== 'timeout') return;
+    if (outcome === 'lost') {
+      logger.warn(`Worker ${worker.name}: still closing after ${timeoutMs} ms, its connection to Redis dropped.`);
+    } else {
       logger.warn(
         `Worker ${worker.name}: ${handlers.value} handler(s) still running after ${timeoutMs} ms; closed its connections anyway. ` +
           `Their jobs stay active until their lock expires, then a worker picks them up again.`,
@@ -92,15 +94,4 @@ function timer(ms: number): { promise: Promise<'timeout'>; cancel: () => void } 
   let handle: NodeJS.Timeout | undefined;
   const promise = new Promise<'timeout'>((resolve) => (handle = setTimeout(() => resolve('timeout'), ms)));
   return { promise, cancel: () => clearTimeout(handle) };
-}
-
-/** Resolves when the client's socket closes (Redis went away), or at once if it is not live. */
-function connectionLost(client: RedisClient): { promise: Promise<'lost'>; cancel: () => void } {
-  let onClose = (): void => undefined;
-  const promise = new Promise<'lost'>((resolve) => {
-    onClose = () => resolve('lost');
-    if (!isLive(client)) resolve('lost');
-  });
-  client.on('close', onClose);
-  return { promise, cancel: () => client.off('close', onClose) };
 }
