@@ -12,7 +12,7 @@ import {
   laneQueueName,
 } from 'nestjs-durable-bus';
 import { MemoryLogger, createBusApp, redisClient, redisUrl } from './support/bus-app';
-import { Recorder } from './support/deferred';
+import { Recorder, poll } from './support/deferred';
 import { waitForFinished } from './support/job-events';
 
 @BusEvent('lanes.account-changed', { partitionKey: 'accountId' })
@@ -138,9 +138,10 @@ describe.each<[string, EventBusModuleOptions]>([
     await handled.until(allDone(Object.fromEntries(others.map((k) => [k, 5]))), 'every event of the other keys');
     await app.bus.publish(new AccountChanged('stuck', 5));
 
-    const parked = await until(
+    const parked = await poll(
       () => parkedKeys.list('statements.update'),
       (list) => list[0]?.setAside === 4,
+      'four events set aside',
     );
     expect(parked).toMatchObject([
       {
@@ -165,14 +166,16 @@ describe.each<[string, EventBusModuleOptions]>([
     const parkedKeys = app.get(ParkedKeys);
 
     await app.bus.publishAll([new AccountChanged('p', 1, 2), new AccountChanged('p', 2), new AccountChanged('p', 3)]);
-    await until(
+    await poll(
       () => parkedKeys.list(),
       (list) => list[0]?.setAside === 3,
+      'three events set aside',
     );
     await app.bus.publish(new AccountChanged('p', 4));
-    await until(
+    await poll(
       () => parkedKeys.list(),
       (list) => list[0]?.setAside === 4,
+      'four events set aside',
     );
 
     healed.add('p');
@@ -381,14 +384,3 @@ describe('partition lanes on BullMQ: boot checks', () => {
     expect(lane?.data).toMatchObject({ partitionKey: 'seq-1' });
   });
 });
-
-/** Re-reads `read()` on every timer tick until `done` holds (at most 10 s). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

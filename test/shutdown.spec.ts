@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { BusEvent, EventContext, OnEventAsync } from 'nestjs-durable-bus';
 import { MemoryLogger, createBusApp } from './support/bus-app';
-import { Deferred, Recorder, deferred } from './support/deferred';
+import { Deferred, Recorder, deferred, poll } from './support/deferred';
 import { waitForFinished } from './support/job-events';
 
 @BusEvent('shutdown.export-requested')
@@ -20,6 +20,7 @@ class Exporter {
     started.push({ exportId: event.exportId, attempt: ctx.attempt, pid: process.pid });
     await gate.promise;
     finished.push(event.exportId);
+    lifecycle.push(`handler finished ${event.exportId}`);
   }
 }
 
@@ -38,14 +39,16 @@ class LaneExporter {
   }
 }
 
-/** Re-checks a condition on every timer tick, at most `ms`. */
-async function until(condition: () => boolean, what: string, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/** What the app's own resources would be: shut down by Nest after the bus stopped its consumers. */
+@Injectable()
+class Database implements OnApplicationShutdown {
+  static closed: Deferred<void>;
+  onApplicationShutdown() {
+    lifecycle.push('database closed');
+    Database.closed.resolve();
   }
 }
+const lifecycle: string[] = [];
 
 function socketsAndTimers(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -76,25 +79,32 @@ describe('graceful shutdown', () => {
     await app.close();
 
     // Jest reuses worker processes across files, so sockets a previous file left closing may end meanwhile.
-    await until(() => (socketsAndTimers().TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0), 'sockets to close');
+    await poll(
+      () => socketsAndTimers().TCPSocketWrap ?? 0,
+      (sockets) => sockets <= (before.TCPSocketWrap ?? 0),
+      'sockets to close',
+      { ms: 2_000, intervalMs: 5 },
+    );
     expect(socketsAndTimers().Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0);
   });
 
-  it('app.close() stops taking jobs and waits for the running handler to finish its job', async () => {
+  it('app.close() stops taking jobs and waits for the running handler before the resources of the app shut down', async () => {
+    lifecycle.length = 0;
+    Database.closed = deferred();
     const logger = new MemoryLogger();
-    const app = await createBusApp({ providers: [Exporter], logger, bus: { shutdownTimeout: 10_000 } });
+    const app = await createBusApp({ providers: [Exporter, Database], logger, bus: { shutdownTimeout: 10_000 } });
     const receipt = await app.bus.publish(new ExportRequested('e-1'));
     await started.count(1);
 
     const closing = app.close();
     await logger.logged('Stopping consumers');
-    // Let the shutdown get as far as it can while the handler is still blocked.
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(finished.values).toEqual([]);
+    // The handler is held until the database closes (a shutdown that does not wait for handlers) or, when the
+    // shutdown waits as it should, for a second: the wait only bounds how long a broken shutdown has to show itself.
+    await Promise.race([Database.closed.promise, new Promise((resolve) => setTimeout(resolve, 1_000))]);
     gate.resolve();
     await closing;
 
-    expect(finished.values).toEqual(['e-1']);
+    expect(lifecycle).toEqual(['handler finished e-1', 'database closed']);
     const observer = await createBusApp({ providers: [], prefix: app.prefix });
     expect(await observer.queue('exports.run').getJobState(receipt.jobs[0]!.jobId)).toBe('completed');
   });

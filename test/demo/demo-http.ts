@@ -1,3 +1,5 @@
+import { poll } from '../support/deferred';
+
 /** The demo's HTTP API, as a test talks to it. */
 export interface DemoHttp {
   readonly base: string;
@@ -21,15 +23,7 @@ export function demoHttp(base: string): DemoHttp {
       });
       return { status: response.status, body: (await response.json()) as T };
     },
-    until: async <T>(path: string, done: (body: T) => boolean, what: string) => {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const body = await get<T>(path);
-        if (done(body)) return body;
-        if (Date.now() > deadline)
-          throw new Error(`Timed out waiting for ${what}; last ${path}: ${JSON.stringify(body)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    until: <T>(path: string, done: (body: T) => boolean, what: string) =>
+      poll(() => get<T>(path), done, `${what} (${path})`, { ms: 15_000, intervalMs: 50 }),
   };
 }

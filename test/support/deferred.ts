@@ -29,6 +29,27 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 }
 
 /**
+ * Re-reads state the test cannot subscribe to (an HTTP endpoint, Redis, the process's handles) every `intervalMs`
+ * until `done` holds, at most `ms`; the timeout says what was awaited and the last value read.
+ */
+export async function poll<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  { ms = 10_000, intervalMs = 10 }: { ms?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
  * Collects values and lets a test wait until a condition over them holds (bounded), e.g. "3 calls recorded".
  */
 export class Recorder<T> {
