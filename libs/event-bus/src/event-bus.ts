@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventCodec, EncodedPayload } from './codec/event-codec';
-import { currentEventContext } from './dispatch/event-context';
+import { newEnvelope } from './dispatch/event-context';
 import { HandlerInvoker } from './dispatch/handler-invoker';
 import { EventBusError } from './errors';
-import { EventDefinition, requireEventDefinition } from './events/bus-event.decorator';
+import { requireEventDefinition } from './events/bus-event.decorator';
 import { classOf } from './events/event-class';
 import { EventEnvelope, jobIdOf, toJobData } from './events/event-envelope';
-import { newEventId } from './events/event-id';
 import { EventEmitterBridge } from './bridge/event-emitter.bridge';
 import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from './handlers/handler-definition';
@@ -230,7 +229,7 @@ export class EventBus {
     }
     const definition = requireEventDefinition(classOf(event), 'EventBus.publish');
     const known = knownEnvelope(event);
-    const envelope = known ?? this.newEnvelope(event, definition, options);
+    const envelope = known ?? newEnvelope(event, definition, options.correlationId);
     const registry = this.explorer.getRegistry();
     const subscribed = registry.asyncHandlersOf(definition.name);
     if (subscribed.length === 0) return { event, envelope, jobs: NO_JOBS };
@@ -264,21 +263,6 @@ export class EventBus {
       if (pending) return pending.then(() => this.runSyncHandlers(prepared, index + 1));
     }
     return this.bridge.emit(envelope, event);
-  }
-
-  private newEnvelope(event: object, definition: EventDefinition, options: PublishOptions): EventEnvelope {
-    const id = newEventId();
-    const parent = currentEventContext.getStore();
-    const envelope: EventEnvelope = {
-      id,
-      name: definition.name,
-      version: definition.version,
-      occurredAt: new Date(),
-      correlationId: parent?.correlationId ?? options.correlationId ?? id,
-      causationId: parent?.eventId,
-      partitionKey: definition.partitionKeyOf?.(event),
-    };
-    return envelope;
   }
 }
 

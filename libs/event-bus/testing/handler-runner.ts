@@ -1,12 +1,11 @@
 import type { EventCodec } from '../src/codec/event-codec';
 import type { ValueType } from '../src/codec/value-type';
-import { currentEventContext } from '../src/dispatch/event-context';
+import { newEnvelope } from '../src/dispatch/event-context';
 import type { HandlerInvoker } from '../src/dispatch/handler-invoker';
 import { SyncHandlerError } from '../src/errors/sync-handler.error';
 import { requireEventDefinition } from '../src/events/bus-event.decorator';
 import { classOf } from '../src/events/event-class';
 import { EventEnvelope, jobIdOf, toJobData } from '../src/events/event-envelope';
-import { newEventId } from '../src/events/event-id';
 import type { AsyncHandlerDefinition, HandlerDefinition } from '../src/handlers/handler-definition';
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
 import { assertRoundTrip } from './codec-round-trip';
@@ -23,7 +22,10 @@ export type HandlerSelector = string | Function;
 export interface RunEventOptions {
   /** The attempt the handler sees in its context (async handlers). Default 1. */
   readonly attempt?: number;
-  /** The event's correlation id. Default: its own id. */
+  /**
+   * The correlation id of an event that starts a chain, as `publish`'s option: inside a handler the event continues
+   * the handled event's chain. Default: the event's own id.
+   */
   readonly correlationId?: string;
 }
 
@@ -129,16 +131,5 @@ function describe(handler: HandlerDefinition): string {
 }
 
 function envelopeFor(event: object, options: RunEventOptions): EventEnvelope {
-  const definition = requireEventDefinition(classOf(event), 'runEvent');
-  const id = newEventId();
-  const parent = currentEventContext.getStore();
-  return {
-    id,
-    name: definition.name,
-    version: definition.version,
-    occurredAt: new Date(),
-    correlationId: options.correlationId ?? parent?.correlationId ?? id,
-    causationId: parent?.eventId,
-    partitionKey: definition.partitionKeyOf?.(event),
-  };
+  return newEnvelope(event, requireEventDefinition(classOf(event), 'runEvent'), options.correlationId);
 }

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope } from '../events/event-envelope';
+import { newEventId } from '../events/event-id';
 
 /** What a handler knows about the delivery it is running for (second argument of every handler). */
 export interface EventContext {
@@ -47,3 +49,22 @@ export function contextOf(
  * causation (the handled event) and correlation (the chain's first event).
  */
 export const currentEventContext = new AsyncLocalStorage<EventContext>();
+
+/**
+ * The envelope of an event published (or run by the testing kit) now. Inside a handler the event continues the
+ * handled event's chain: it keeps its correlation id and has it as causation; `correlationId` names the chain of an
+ * event that starts one (no handler running), else the event's own id does. `publish` and `runEvent` both use it.
+ */
+export function newEnvelope(event: object, definition: EventDefinition, correlationId?: string): EventEnvelope {
+  const id = newEventId();
+  const parent = currentEventContext.getStore();
+  return {
+    id,
+    name: definition.name,
+    version: definition.version,
+    occurredAt: new Date(),
+    correlationId: parent?.correlationId ?? correlationId ?? id,
+    causationId: parent?.eventId,
+    partitionKey: definition.partitionKeyOf?.(event),
+  };
+}
