@@ -18,6 +18,29 @@ export default tseslint.config(
     },
   },
   {
+    // The transport port: only the BullMQ adapter, the module (the one place that picks a transport) and the
+    // dashboard (a view of BullMQ queues) name BullMQ or ioredis; the rest of the library works through EventTransport.
+    files: ['libs/event-bus/src/**/*.ts', 'libs/event-bus/testing/**/*.ts'],
+    ignores: ['libs/event-bus/src/transport/bullmq/**', 'libs/event-bus/src/module/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'bullmq', message: 'Only transport/bullmq/ and module/ use BullMQ: go through EventTransport.' },
+            { name: 'ioredis', message: 'Only transport/bullmq/ and module/ use ioredis: go through EventTransport.' },
+          ],
+          patterns: [
+            {
+              group: ['**/transport/bullmq/*', '!**/transport/bullmq/index'],
+              message: 'Only module/ names the BullMQ transport: go through EventTransport.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and tooling: decorators on throwaway classes, unused handler parameters, loose async checks.
     files: ['test/**/*.ts', 'bench/**/*.ts', 'tools/**/*.ts', 'apps/**/*.ts'],
     rules: {
