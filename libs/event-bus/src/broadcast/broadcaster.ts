@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventCodec } from '../codec/event-codec';
+import { decodeEventData, UndecodableEventData } from '../dispatch/event-decoding';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus, PreparedEvent } from '../event-bus';
 import { EventDefinition, getEventDefinition } from '../events/bus-event.decorator';
@@ -85,41 +86,23 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
     const definition = this.definitionOf(message.event);
     // An event class this node does not have: nothing here can want it.
     if (!definition) return;
-    if (message.version > definition.version) {
-      this.logger.warn(
-        `Broadcast of ${message.event} ${message.id} skipped: version ${message.version} is newer than version ` +
-          `${definition.version} known to this process.`,
-      );
-      return;
-    }
-    const envelope: EventEnvelope = {
-      id: message.id,
-      name: message.event,
-      version: definition.version,
-      occurredAt: new Date(message.occurredAt),
-      correlationId: message.correlationId,
-      causationId: message.causationId ?? undefined,
-      partitionKey: message.partitionKey ?? undefined,
-    };
-    const decode = (): object | undefined => {
+    const decode = (): { event: object; envelope: EventEnvelope } | undefined => {
       try {
-        let fields = this.codec.decodeFields({
-          json: message.payload,
-          ...(message.types ? { meta: message.types } : {}),
-        });
-        if (message.version < definition.version && definition.upcast)
-          fields = definition.upcast(fields, message.version);
-        return EventCodec.instantiate(definition, fields);
+        return decodeEventData(this.codec, definition, message);
       } catch (error) {
-        this.logger.error(`Broadcast of ${message.event} ${message.id} does not decode: ${(error as Error).message}`);
+        if (error instanceof UndecodableEventData && error.newerVersion) {
+          this.logger.warn(`Broadcast of ${message.event} ${message.id} skipped: ${error.message}.`);
+        } else {
+          this.logger.error(`Broadcast of ${message.event} ${message.id} does not decode: ${(error as Error).message}`);
+        }
         return undefined;
       }
     };
     // Each handler and the feed get their own copy, as async handlers do.
     for (const handler of this.explorer.getRegistry().broadcastHandlersOf(message.event)) {
-      const event = decode();
-      if (!event) return;
-      this.invoker.invokeBroadcast(handler, event, envelope).catch((error: unknown) => {
+      const decoded = decode();
+      if (!decoded) return;
+      this.invoker.invokeBroadcast(handler, decoded.event, decoded.envelope).catch((error: unknown) => {
         this.logger.error(
           `Broadcast handler ${handler.id} failed on ${message.event} ${message.id} (not retried: broadcasts are ` +
             `at most once): ${(error as Error)?.message ?? String(error)}`,
@@ -127,8 +110,9 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
         );
       });
     }
-    const payload = decode();
-    if (!payload) return;
+    const decoded = decode();
+    if (!decoded) return;
+    const { envelope, event } = decoded;
     this.feed.emit({
       eventName: envelope.name,
       eventId: envelope.id,
@@ -136,7 +120,7 @@ export class Broadcaster implements OnApplicationBootstrap, OnApplicationShutdow
       correlationId: envelope.correlationId,
       causationId: envelope.causationId,
       partitionKey: envelope.partitionKey,
-      payload,
+      payload: event,
     });
   }
 

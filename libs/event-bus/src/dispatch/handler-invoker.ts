@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventCodec } from '../codec/event-codec';
 import { InvalidJobError, SyncHandlerError } from '../errors';
-import { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope, EventJobData } from '../events/event-envelope';
 import {
   AsyncHandlerDefinition,
@@ -11,6 +10,7 @@ import {
 import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
 import { EVENT_CODEC } from '../module/tokens';
 import { contextOf, currentEventContext, EventContext } from './event-context';
+import { decodeEventData, UndecodableEventData } from './event-decoding';
 
 /**
  * The one place every handler call goes through, sync or async, in production and in tests: it builds the
@@ -82,24 +82,12 @@ export class HandlerInvoker {
         `its event "${job.event}" is not the event "${definition.name}" that handler "${handler.id}" subscribes to`,
       );
     }
-    let fields: Record<string, unknown>;
     try {
-      fields = this.codec.decodeFields({ json: job.payload, ...(job.types ? { meta: job.types } : {}) });
+      return decodeEventData(this.codec, definition, job);
     } catch (error) {
-      throw new InvalidJobError(jobId, `its payload cannot be decoded: ${(error as Error).message}`, { cause: error });
+      if (!(error instanceof UndecodableEventData)) throw error;
+      throw new InvalidJobError(jobId, error.message, { cause: error.cause });
     }
-    fields = upcast(definition, fields, job.version, jobId);
-    const occurredAt = new Date(job.occurredAt);
-    const envelope: EventEnvelope = {
-      id: job.id,
-      name: job.event,
-      version: definition.version,
-      occurredAt,
-      correlationId: job.correlationId,
-      causationId: job.causationId ?? undefined,
-      partitionKey: job.partitionKey ?? undefined,
-    };
-    return { event: EventCodec.instantiate(definition, fields), envelope };
   }
 
   private async run(
@@ -117,23 +105,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function upcast(
-  definition: EventDefinition,
-  fields: Record<string, unknown>,
-  version: number,
-  jobId: string | undefined,
-): Record<string, unknown> {
-  if (version === definition.version) return fields;
-  if (version > definition.version) {
-    throw new InvalidJobError(
-      jobId,
-      `its event "${definition.name}" has version ${version}, newer than version ${definition.version} known to ` +
-        `this process; deploy the new event class to the consumers before the publishers`,
-    );
-  }
-  return definition.upcast ? definition.upcast(fields, version) : fields;
 }
 
 function parseJobData(data: unknown, jobId: string | undefined): EventJobData {
