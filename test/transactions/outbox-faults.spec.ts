@@ -147,7 +147,10 @@ test.each(ORMS)(
 
     await publishParcels(app, 1);
     await delivered.count(2);
-    expect(failureLines(logger)).toEqual([]);
+    // The relay keeps polling (every 100 ms): a claim it had open when the connections were terminated fails that
+    // try, as any batch would, and its rows are relayed by the next. Nothing else may fail.
+    const termination = 'terminating connection due to administrator command';
+    expect(failureLines(logger).filter((line) => !line.includes(termination))).toEqual([]);
     expect(unhandled).toEqual([]);
     // TypeORM's own listener, or (Drizzle: the app added none) the store's; never both.
     expect(pool.listenerCount('error')).toBe(1);
