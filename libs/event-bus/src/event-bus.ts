@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventCodec, EncodedPayload } from './codec/event-codec';
-import { newEnvelope } from './dispatch/event-context';
+import { currentEventContext, newEnvelope } from './dispatch/event-context';
 import { HandlerInvoker } from './dispatch/handler-invoker';
-import { EventBusError } from './errors';
+import { EventBusError, EventCycleError } from './errors';
 import { requireEventDefinition } from './events/bus-event.decorator';
 import { classOf } from './events/event-class';
 import { EventEnvelope, jobIdOf, toJobData } from './events/event-envelope';
@@ -10,7 +10,8 @@ import { EventEmitterBridge } from './bridge/event-emitter.bridge';
 import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
 import { AsyncHandlerDefinition } from './handlers/handler-definition';
 import { laneOf } from './handlers/partition-lanes';
-import { EVENT_CODEC } from './module/tokens';
+import { ResolvedEventBusOptions } from './module/event-bus-options';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './module/tokens';
 import { EventBusOutbox } from './outbox/event-bus-outbox';
 import { currentTransactionScope, TransactionScope } from './transactions/transaction-scope';
 import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from './transport/event-transport';
@@ -113,6 +114,7 @@ export class EventBus {
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     private readonly outbox: EventBusOutbox,
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
   ) {}
 
   /**
@@ -221,6 +223,14 @@ export class EventBus {
     scope.defer(this.transport, jobs);
   }
 
+  private cycleError(envelope: EventEnvelope): EventCycleError {
+    const parent = currentEventContext.getStore()!; // depth > 1: a handler is running
+    return new EventCycleError(envelope.name, envelope.correlationId, envelope.depth, this.options.maxChainDepth, {
+      handlerId: parent.handlerId,
+      eventName: parent.eventName,
+    });
+  }
+
   private prepare(event: object, options: PublishOptions): PreparedEvent {
     if (event === null || typeof event !== 'object') {
       throw new EventBusError(
@@ -230,6 +240,7 @@ export class EventBus {
     const definition = requireEventDefinition(classOf(event), 'EventBus.publish');
     const known = knownEnvelope(event);
     const envelope = known ?? newEnvelope(event, definition, options.correlationId);
+    if (envelope.depth > this.options.maxChainDepth) throw this.cycleError(envelope);
     const registry = this.explorer.getRegistry();
     const subscribed = registry.asyncHandlersOf(definition.name);
     if (subscribed.length === 0) return { event, envelope, jobs: NO_JOBS };

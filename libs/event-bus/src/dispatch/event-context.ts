@@ -12,6 +12,8 @@ export interface EventContext {
   readonly correlationId: string;
   readonly causationId: string | undefined;
   readonly partitionKey: string | undefined;
+  /** Where the event is in its chain: 1 when published outside a handler, n + 1 when published by a handler of n. */
+  readonly depth: number;
   readonly handlerId: string;
   /** `'broadcast'`: an `@OnEventBroadcast` handler, on every node, at most once. */
   readonly mode: 'sync' | 'async' | 'broadcast';
@@ -37,6 +39,7 @@ export function contextOf(
     correlationId: envelope.correlationId,
     causationId: envelope.causationId,
     partitionKey: envelope.partitionKey,
+    depth: envelope.depth,
     handlerId,
     mode,
     attempt,
@@ -66,5 +69,6 @@ export function newEnvelope(event: object, definition: EventDefinition, correlat
     correlationId: parent?.correlationId ?? correlationId ?? id,
     causationId: parent?.eventId,
     partitionKey: definition.partitionKeyOf?.(event),
+    depth: parent ? parent.depth + 1 : 1,
   };
 }

@@ -38,6 +38,10 @@ export function decodeEventData(
       true,
     );
   }
+  const depth: unknown = data.depth ?? 1;
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1) {
+    throw new UndecodableEventData(`its depth ${JSON.stringify(depth)} is not a positive integer`);
+  }
   let fields: Record<string, unknown>;
   try {
     fields = codec.decodeFields({ json: data.payload, ...(data.types ? { meta: data.types } : {}) });
@@ -55,6 +59,7 @@ export function decodeEventData(
     correlationId: data.correlationId,
     causationId: data.causationId ?? undefined,
     partitionKey: data.partitionKey ?? undefined,
+    depth,
   };
   return { event: EventCodec.instantiate(definition, fields), envelope };
 }

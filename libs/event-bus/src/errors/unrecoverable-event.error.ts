@@ -19,6 +19,7 @@ export function isUnrecoverableError(error: unknown): boolean {
     error instanceof Error &&
     (error.name === 'UnrecoverableEventError' ||
       error.name === 'InvalidJobError' ||
+      error.name === 'EventCycleError' ||
       error.name === 'UnrecoverableError')
   );
 }

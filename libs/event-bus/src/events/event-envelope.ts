@@ -14,6 +14,8 @@ export interface EventEnvelope {
   readonly causationId: string | undefined;
   /** Partition key from `@BusEvent({ partitionKey })`, when the event has one. */
   readonly partitionKey: string | undefined;
+  /** Where the event is in its chain: 1 when published outside a handler, n + 1 when a handler of depth n published it. */
+  readonly depth: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface EventJobData {
   readonly correlationId: string;
   readonly causationId: string | null;
   readonly partitionKey: string | null;
+  /** The envelope's depth; absent for 1 (an event that starts its chain, and jobs written before it existed). */
+  readonly depth?: number;
   readonly handler: string;
   readonly payload: EncodedPayload['json'];
   readonly types?: EncodedPayload['meta'];
@@ -60,6 +64,7 @@ export function toEventData(
     correlationId: envelope.correlationId,
     causationId: envelope.causationId ?? null,
     partitionKey: partitionKey ?? null,
+    ...(envelope.depth > 1 ? { depth: envelope.depth } : {}),
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };

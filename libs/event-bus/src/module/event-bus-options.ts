@@ -77,6 +77,12 @@ export interface EventBusModuleOptions {
    * a `PublishQueueFullError`, so an outage cannot fill the heap. Default 10000.
    */
   readonly maxPendingPublishes?: number;
+  /**
+   * Deepest an event may be in its chain (events published by handlers of events, under one correlation id; the
+   * event that starts a chain is 1). A publish deeper than this is refused with an `EventCycleError`, so handlers that
+   * publish each other's events in a loop stop instead of running forever. Default 32.
+   */
+  readonly maxChainDepth?: number;
   /** Types the codec carries that fields cannot express (Decimal and the like). */
   readonly valueTypes?: readonly ValueType[];
   /**
@@ -117,6 +123,7 @@ export class EventBusModuleDefaults {
   readonly shutdownTimeout: number = 10_000;
   readonly publishTimeout: number = 5_000;
   readonly maxPendingPublishes: number = 10_000;
+  readonly maxChainDepth: number = 32;
   readonly valueTypes: readonly ValueType[] = [];
   readonly maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES;
   readonly eventEmitterBridge: boolean = true;

@@ -46,6 +46,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   assertPositiveInteger('publishTimeout', resolved.publishTimeout);
   assertPositiveInteger('maxPendingPublishes', resolved.maxPendingPublishes);
   assertPositiveInteger('maxPayloadBytes', resolved.maxPayloadBytes);
+  assertPositiveInteger('maxChainDepth', resolved.maxChainDepth);
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
   const outbox = resolved.outbox;
