@@ -40,7 +40,15 @@ export {
   UnrecoverableEventError,
   withEventBus,
 } from 'nestjs-durable-bus';
-export type { EventBusModuleOptions, EventBusRole, EventContext, EventTransport, ValueType } from 'nestjs-durable-bus';
+export type {
+  EventBusModuleOptions,
+  EventBusRole,
+  EventContext,
+  EventTransport,
+  HandlerInterceptor,
+  InterceptedHandler,
+  ValueType,
+} from 'nestjs-durable-bus';
 export { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 export type { EventBusTestKit } from 'nestjs-durable-bus/testing';
 export { EventBusDashboardModule } from 'nestjs-durable-bus/dashboard';

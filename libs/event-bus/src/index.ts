@@ -79,6 +79,7 @@ export type {
   OnEventOptions,
 } from './handlers/handler-options';
 export type { EventContext } from './dispatch/event-context';
+export type { HandlerInterceptor, InterceptedHandler } from './dispatch/handler-interceptor';
 export { currentEventContext } from './dispatch/event-context';
 
 // Transports

@@ -1,16 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { EventCodec } from '../codec/event-codec';
-import { InvalidJobError, SyncHandlerError } from '../errors';
+import { EventBusConfigError, InvalidJobError, SyncHandlerError } from '../errors';
 import { EventEnvelope, EventJobData } from '../events/event-envelope';
 import {
   AsyncHandlerDefinition,
   BroadcastHandlerDefinition,
+  HandlerDefinition,
   SyncHandlerDefinition,
 } from '../handlers/handler-definition';
 import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
-import { EVENT_CODEC } from '../module/tokens';
+import type { ResolvedEventBusOptions } from '../module/event-bus-options';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
 import { contextOf, currentEventContext, EventContext } from './event-context';
 import { decodeEventData, UndecodableEventData } from './event-decoding';
+import { HandlerInterceptor, intercepted } from './handler-interceptor';
 
 /**
  * The one place every handler call goes through, sync or async, in production and in tests: it builds the
@@ -18,8 +22,36 @@ import { decodeEventData, UndecodableEventData } from './event-decoding';
  * failures into the errors the bus promises.
  */
 @Injectable()
-export class HandlerInvoker {
-  constructor(@Inject(EVENT_CODEC) private readonly codec: EventCodec) {}
+export class HandlerInvoker implements OnModuleInit {
+  private interceptors: readonly HandlerInterceptor[] = [];
+
+  constructor(
+    @Inject(EVENT_CODEC) private readonly codec: EventCodec,
+    @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** Resolves the `interceptors` option: instances as given, classes from the app's providers. */
+  onModuleInit(): void {
+    const resolved: HandlerInterceptor[] = [];
+    for (const interceptor of this.options.interceptors) {
+      if (typeof interceptor !== 'function') {
+        resolved.push(interceptor);
+        continue;
+      }
+      try {
+        resolved.push(this.moduleRef.get(interceptor, { strict: false }));
+      } catch (error) {
+        throw new EventBusConfigError(
+          `EventBusModule: the interceptor ${interceptor.name} is not a provider of this app. Interceptors given by ` +
+            `class are taken from the app's providers (so they get their dependencies injected): add ` +
+            `${interceptor.name} to the providers of a module, or pass an instance.`,
+          { cause: error },
+        );
+      }
+    }
+    this.interceptors = resolved;
+  }
 
   /**
    * Runs a sync handler; a throw or rejection becomes a {@link SyncHandlerError} naming event and handler. Returns
@@ -31,7 +63,9 @@ export class HandlerInvoker {
     const fail = (error: unknown) => new SyncHandlerError(envelope.name, envelope.id, handler.id, error);
     let result: unknown;
     try {
-      result = currentEventContext.run(context, () => handler.invoke(event, context));
+      result = currentEventContext.run(context, () =>
+        this.interceptors.length === 0 ? handler.invoke(event, context) : this.intercept(handler, event, context),
+      );
     } catch (error) {
       throw fail(error);
     }
@@ -95,7 +129,19 @@ export class HandlerInvoker {
     event: object,
     context: EventContext,
   ): Promise<unknown> {
-    return await currentEventContext.run(context, () => handler.invoke(event, context));
+    if (this.interceptors.length === 0) {
+      return await currentEventContext.run(context, () => handler.invoke(event, context));
+    }
+    return await currentEventContext.run(context, () => this.intercept(handler, event, context));
+  }
+
+  private intercept(
+    handler: HandlerDefinition | BroadcastHandlerDefinition,
+    event: object,
+    context: EventContext,
+  ): Promise<unknown> {
+    const info = { id: handler.id, location: handler.location, mode: context.mode };
+    return intercepted(this.interceptors, event, context, info, () => handler.invoke(event, context));
   }
 }
 

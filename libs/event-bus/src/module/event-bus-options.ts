@@ -1,4 +1,6 @@
+import type { Type } from '@nestjs/common';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec/payload-size';
+import type { HandlerInterceptor } from '../dispatch/handler-interceptor';
 import { ValueType } from '../codec/value-type';
 import { EventTransport } from '../transport/event-transport';
 import type { JobRetention, RedisConnectionSetting } from '../transport/redis-connection-setting';
@@ -83,6 +85,11 @@ export interface EventBusModuleOptions {
    * publish each other's events in a loop stop instead of running forever. Default 32.
    */
   readonly maxChainDepth?: number;
+  /**
+   * Wrap every handler call (sync, async, broadcast; in workers, `publish` and the testing kit): instances, or
+   * classes of the app's providers (taken from its injector at init). The first is outermost.
+   */
+  readonly interceptors?: readonly (HandlerInterceptor | Type<HandlerInterceptor>)[];
   /** Types the codec carries that fields cannot express (Decimal and the like). */
   readonly valueTypes?: readonly ValueType[];
   /**
@@ -124,6 +131,7 @@ export class EventBusModuleDefaults {
   readonly publishTimeout: number = 5_000;
   readonly maxPendingPublishes: number = 10_000;
   readonly maxChainDepth: number = 32;
+  readonly interceptors: readonly (HandlerInterceptor | Type<HandlerInterceptor>)[] = [];
   readonly valueTypes: readonly ValueType[] = [];
   readonly maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES;
   readonly eventEmitterBridge: boolean = true;

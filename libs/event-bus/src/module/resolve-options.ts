@@ -47,6 +47,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
   assertPositiveInteger('maxPendingPublishes', resolved.maxPendingPublishes);
   assertPositiveInteger('maxPayloadBytes', resolved.maxPayloadBytes);
   assertPositiveInteger('maxChainDepth', resolved.maxChainDepth);
+  if (!Array.isArray(resolved.interceptors)) fail('interceptors', resolved.interceptors, 'an array');
+  resolved.interceptors.forEach((interceptor, index) => {
+    const usable =
+      typeof interceptor === 'function' ||
+      (interceptor !== null && typeof (interceptor as { intercept?: unknown })?.intercept === 'function');
+    if (!usable)
+      fail(`interceptors[${index}]`, interceptor, 'a HandlerInterceptor (an object with intercept()) or its class');
+  });
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
   const outbox = resolved.outbox;
