@@ -1,7 +1,14 @@
 import { Injectable, Scope } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import { Inject } from '@nestjs/common';
-import { BusEvent, EventBusConfigError, OnEvent, OnEventAsync } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusConfigError,
+  EventBusManifest,
+  OnEvent,
+  OnEventAsync,
+  OnEventBroadcast,
+} from 'nestjs-durable-bus';
 import { MemoryLogger, createBusApp } from './support/bus-app';
 
 @BusEvent('discovery.user-registered', { version: 2 })
@@ -49,6 +56,57 @@ describe('discovery', () => {
         '  async Welcome.audit@discovery.user-deleted queue=Welcome.audit@discovery.user-deleted attempts=5 backoff=exponential:1000ms concurrency=10',
       ].join('\n'),
     );
+  });
+
+  it('gives the manifest as read-only data (EventBusManifest): events, handlers, delivery and lanes', async () => {
+    @BusEvent('discovery.account-opened', { partitionKey: 'accountId' })
+    class AccountOpened {
+      constructor(readonly accountId: string) {}
+    }
+    @Injectable()
+    class Accounts {
+      @OnEvent(AccountOpened, { id: 'accounts.check', order: 2 })
+      check() {}
+
+      @OnEventAsync(AccountOpened, { id: 'accounts.ledger', lanes: 2, attempts: 4, backoff: 250 })
+      async ledger() {}
+
+      @OnEventBroadcast(AccountOpened, { id: 'accounts.screen' })
+      screen() {}
+    }
+
+    const app = await createBusApp({ providers: [Accounts] });
+    const manifest = app.get(EventBusManifest);
+
+    expect(manifest.get()).toMatchObject({ transport: 'bullmq', role: 'both' });
+    expect(manifest.event('discovery.account-opened')).toEqual({
+      name: 'discovery.account-opened',
+      version: 1,
+      className: 'AccountOpened',
+      bridgedListeners: [],
+      handlers: [
+        { id: 'accounts.check', mode: 'sync', location: 'Accounts.check', order: 2 },
+        {
+          id: 'accounts.ledger',
+          mode: 'async',
+          location: 'Accounts.ledger',
+          queue: 'accounts.ledger',
+          attempts: 4,
+          backoff: { type: 'fixed', delay: 250 },
+          concurrency: 10,
+          filtered: false,
+          lanes: {
+            count: 2,
+            group: 'accounts.ledger',
+            onExhausted: 'dead-letter',
+            queues: ['{accounts.ledger.lane-0}', '{accounts.ledger.lane-1}'],
+          },
+        },
+        { id: 'accounts.screen', mode: 'broadcast', location: 'Accounts.screen' },
+      ],
+    });
+    expect(manifest.event('discovery.nobody-listens')).toBeUndefined();
+    expect(Object.isFrozen(manifest.events[0]!.handlers[1]!.lanes!.queues)).toBe(true);
   });
 
   it('duplicate handler ids fail the boot and name both handlers', async () => {

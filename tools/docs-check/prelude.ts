@@ -29,6 +29,7 @@ export {
   EventBus,
   EventBusConfigError,
   EventBusError,
+  EventBusManifest,
   EventBusModule,
   EventBusOutbox,
   EventEncodingError,

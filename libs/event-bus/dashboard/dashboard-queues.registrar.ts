@@ -2,8 +2,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { BullBoardInstance, InjectBullBoard } from '@bull-board/nestjs';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { EventHandlersExplorer } from '../src/handlers/event-handlers.explorer';
-import { AsyncHandlerDefinition } from '../src/handlers/handler-definition';
+import type { ManifestEvent, ManifestHandler } from '../src/handlers/handler-manifest';
+import { EventBusManifest } from '../src/module/event-bus-manifest';
 import { EVENT_TRANSPORT, EventTransport } from '../src/transport/event-transport';
 import { LaneQueueAdapter } from './lane-queue.adapter';
 
@@ -23,38 +23,42 @@ export class DashboardQueuesRegistrar implements OnApplicationBootstrap {
 
   constructor(
     @InjectBullBoard() private readonly board: BullBoardInstance,
-    private readonly explorer: EventHandlersExplorer,
+    private readonly manifest: EventBusManifest,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
   ) {}
 
   onApplicationBootstrap(): void {
     let count = 0;
-    for (const handler of this.explorer.getRegistry().asyncHandlers) {
-      const queue = this.brokerQueue(handler.queue);
-      if (!queue) return this.warnEmpty();
-      this.add(
-        new BullMQAdapter(queue, {
-          displayName: handler.id,
-          description: describe(handler, handler.partition ? 'events without a partition key' : undefined),
-        }),
-      );
-      count++;
-      const partition = handler.partition;
-      for (const [lane, name] of (partition?.laneQueues ?? []).entries()) {
-        const laneQueue = this.brokerQueue(name);
-        if (!partition || !laneQueue) return this.warnEmpty();
+    for (const event of this.manifest.events) {
+      for (const handler of event.handlers) {
+        if (handler.mode !== 'async') continue;
+        const queue = this.brokerQueue(handler.queue!);
+        if (!queue) return this.warnEmpty();
+        const lanes = handler.lanes;
         this.add(
-          new LaneQueueAdapter(laneQueue, {
-            displayName: `${handler.id} · lane ${lane + 1}/${partition.lanes}`,
-            description: describe(
-              handler,
-              `partition lane ${lane}: one job at a time, in publish order per key; concurrency and rate limit are ` +
-                `managed by the bus; failed jobs are released through ParkedKeys, not retried here`,
-            ),
-            allowRetries: false,
+          new BullMQAdapter(queue, {
+            displayName: handler.id,
+            description: describe(event, handler, lanes ? 'events without a partition key' : undefined),
           }),
         );
         count++;
+        for (const [lane, name] of (lanes?.queues ?? []).entries()) {
+          const laneQueue = this.brokerQueue(name);
+          if (!lanes || !laneQueue) return this.warnEmpty();
+          this.add(
+            new LaneQueueAdapter(laneQueue, {
+              displayName: `${handler.id} · lane ${lane + 1}/${lanes.count}`,
+              description: describe(
+                event,
+                handler,
+                `partition lane ${lane}: one job at a time, in publish order per key; concurrency and rate limit ` +
+                  `are managed by the bus; failed jobs are released through ParkedKeys, not retried here`,
+              ),
+              allowRetries: false,
+            }),
+          );
+          count++;
+        }
       }
     }
     this.logger.log(`Dashboard: ${count} queue(s) registered`);
@@ -81,7 +85,7 @@ export class DashboardQueuesRegistrar implements OnApplicationBootstrap {
   }
 }
 
-function describe(handler: AsyncHandlerDefinition, detail: string | undefined): string {
-  const base = `${handler.event.name} v${handler.event.version} → ${handler.location}`;
+function describe(event: ManifestEvent, handler: ManifestHandler, detail: string | undefined): string {
+  const base = `${event.name} v${event.version} → ${handler.location}`;
   return detail ? `${base} (${detail})` : base;
 }

@@ -1,5 +1,7 @@
 // Module and options
 export { EventBusModule } from './module/event-bus.module';
+export { EventBusManifest } from './module/event-bus-manifest';
+export type { HandlerManifest, ManifestEvent, ManifestHandler } from './handlers/handler-manifest';
 export {
   EVENT_BUS_MODULE_OPTIONS,
   EVENT_BUS_OPTIONS_TYPE,

@@ -17,6 +17,7 @@ import { laneGroups } from '../handlers/handler-registry';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
 import { ResolvedEventBusOptions } from './event-bus-options';
+import { EventBusManifest } from './event-bus-manifest';
 import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
 
 /**
@@ -36,6 +37,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly outbox: EventBusOutbox,
     private readonly bridge: EventEmitterBridge,
+    private readonly manifest: EventBusManifest,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -45,9 +47,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private async init(): Promise<void> {
     const registry = this.explorer.getRegistry();
     const bridged = this.bridge.report(registry);
-    if (this.options.logManifest) {
-      this.logger.log(formatHandlerManifest(registry, this.transport.name, this.options.role, bridged?.reached));
-    }
+    if (this.options.logManifest) this.logger.log(formatHandlerManifest(this.manifest.get()));
     for (const { listener, nearest } of bridged?.nearMisses ?? []) {
       this.logger.warn(
         `@nestjs/event-emitter listener ${listener.location} listens to "${listener.event}", which is no bus event's ` +

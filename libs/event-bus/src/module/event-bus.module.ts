@@ -1,3 +1,4 @@
+import { EventBusManifest } from './event-bus-manifest';
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
@@ -52,6 +53,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     EventEmitterBridge,
     EventBus,
     EventBusLifecycle,
+    EventBusManifest,
     ParkedKeys,
     BroadcastFeed,
     Broadcaster,
@@ -59,6 +61,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
   ],
   exports: [
     EventBus,
+    EventBusManifest,
     ParkedKeys,
     BroadcastFeed,
     EventBusOutbox,
