@@ -10,6 +10,7 @@ import {
 } from '../handlers/handler-definition';
 import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
 import { EVENT_CODEC } from '../module/tokens';
+import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { contextOf, currentEventContext, EventContext } from './event-context';
 
 /**
@@ -19,7 +20,10 @@ import { contextOf, currentEventContext, EventContext } from './event-context';
  */
 @Injectable()
 export class HandlerInvoker {
-  constructor(@Inject(EVENT_CODEC) private readonly codec: EventCodec) {}
+  constructor(
+    @Inject(EVENT_CODEC) private readonly codec: EventCodec,
+    private readonly inbox: EventBusInbox,
+  ) {}
 
   /**
    * Runs a sync handler; a throw or rejection becomes a {@link SyncHandlerError} naming event and handler. Returns
@@ -50,7 +54,12 @@ export class HandlerInvoker {
    */
   async invokeJob(handler: AsyncHandlerDefinition, data: unknown, attempt: JobAttempt): Promise<unknown> {
     const { event, envelope } = this.decodeJob(handler, data, attempt.jobId);
-    return this.run(handler, event, contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts));
+    const context = contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts);
+    if (!handler.inbox) return this.run(handler, event, context);
+    // Inside the handler's context, so what it publishes in the transaction gets its causation and correlation.
+    return currentEventContext.run(context, () =>
+      this.inbox.run(context, attempt.jobId, async () => handler.invoke(event, context)),
+    );
   }
 
   /**

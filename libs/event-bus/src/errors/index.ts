@@ -7,3 +7,4 @@ export * from './unrecoverable-event.error';
 export * from './after-commit-dispatch.error';
 export * from './job-write.error';
 export * from './publish-timeout.error';
+export * from './inbox-transaction.error';

@@ -26,6 +26,7 @@ export function formatHandlerManifest(
         ...(priority !== undefined ? [`priority=${priority}`] : []),
         ...(delay ? [`delay=${delay}ms`] : []),
         ...(handler.filter ? ['filtered'] : []),
+        ...(handler.inbox ? ['inbox'] : []),
         ...(handler.partition
           ? [
               `lanes=${handler.partition.lanes} onExhausted=${handler.partition.onExhausted}${handler.partition.group === handler.id ? '' : ` group=${handler.partition.group}`} (queues {${handler.partition.group}.lane-0..${handler.partition.lanes - 1}})`,

@@ -7,6 +7,7 @@ import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
+import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
@@ -56,12 +57,14 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     BroadcastFeed,
     Broadcaster,
     EventBusOutbox,
+    EventBusInbox,
   ],
   exports: [
     EventBus,
     ParkedKeys,
     BroadcastFeed,
     EventBusOutbox,
+    EventBusInbox,
     EVENT_TRANSPORT,
     EVENT_CODEC,
     RESOLVED_EVENT_BUS_OPTIONS,
