@@ -56,9 +56,9 @@ export class HandlerInvoker {
     const { event, envelope } = this.decodeJob(handler, data, attempt.jobId);
     const context = contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts);
     if (!handler.inbox) return this.run(handler, event, context);
-    // Inside the handler's context, so what it publishes in the transaction gets its causation and correlation.
+    // The whole transaction runs in the handler's context (hooks around it, such as a TransactionHost wrapper, see it).
     return currentEventContext.run(context, () =>
-      this.inbox.run(context, attempt.jobId, async () => handler.invoke(event, context)),
+      this.inbox.run(context, attempt.jobId, () => this.run(handler, event, context)),
     );
   }
 

@@ -71,7 +71,7 @@ export class EventBusInbox {
       return { inbox: 'duplicate', handlerId, eventId } satisfies InboxDuplicate;
     }
     this.handled++;
-    return (outcome as { result: unknown }).result;
+    return outcome.result;
   }
 
   stats(): InboxStats {

@@ -55,5 +55,5 @@ export class PostgresInboxStore implements InboxStore {
 /** TypeORM's `query` resolves with the rows, Drizzle's `execute` with node-postgres' result. */
 function rowsOf(result: unknown): Record<string, unknown>[] {
   if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return ((result as { rows?: Record<string, unknown>[] } | null)?.rows ?? []) as Record<string, unknown>[];
+  return (result as { rows?: Record<string, unknown>[] } | null)?.rows ?? [];
 }
