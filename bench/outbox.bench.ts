@@ -22,7 +22,6 @@ import {
   OutboxStore,
   outboxMigrationSql,
 } from 'nestjs-durable-bus';
-import { Client } from 'pg';
 import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
 import { startLocalPostgres } from '../tools/local-postgres';
 import { OrderHandlers } from './support/bench-apps';
@@ -30,6 +29,7 @@ import { HANDLER_IDS, orderPlaced } from './support/bench-events';
 import { Contender, countdown, fromCallers, interleave, median, rate } from './support/measure';
 import { deletePrefix, freshPrefix } from './support/redis-tools';
 import { Scenario } from './support/scenario';
+import { sql } from './support/postgres-tools';
 
 const CALLERS = 64;
 
@@ -209,14 +209,4 @@ function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): O
       return batch;
     },
   });
-}
-
-async function sql(url: string, ...statements: string[]): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }

@@ -10,6 +10,7 @@ import { startLocalRedis } from '../tools/local-redis';
 import { asyncPublish } from './async-publish.bench';
 import { endToEnd } from './end-to-end.bench';
 import { filterFalse } from './filter-false.bench';
+import { inbox } from './inbox.bench';
 import { memory } from './memory.bench';
 import { outbox } from './outbox.bench';
 import { partitioned } from './partitioned.bench';
@@ -26,6 +27,7 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
   { id: '5', run: outbox },
   { id: '6', run: memory },
   { id: '7', run: filterFalse },
+  { id: '8', run: inbox },
 ];
 
 async function main(): Promise<void> {

@@ -95,6 +95,7 @@ describe('discovery', () => {
           backoff: { type: 'fixed', delay: 250 },
           concurrency: 10,
           filtered: false,
+          inbox: false,
           lanes: {
             count: 2,
             group: 'accounts.ledger',

@@ -50,6 +50,16 @@ export { PostgresOutboxStore } from './outbox/postgres-outbox-store';
 export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './outbox/postgres-outbox-store';
 export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './outbox/outbox-schema';
 
+// The inbox (exactly-once effects; the ORM-specific stores are in nestjs-durable-bus/typeorm and /drizzle)
+export { EventBusInbox } from './inbox/event-bus-inbox';
+export type { InboxDuplicate, InboxStats } from './inbox/event-bus-inbox';
+export { InboxDefaults } from './inbox/inbox-options';
+export type { InboxOptions, ResolvedInboxOptions, TransactionHostLike } from './inbox/inbox-options';
+export type { InboxStore } from './inbox/inbox-store';
+export { PostgresInboxStore } from './inbox/postgres-inbox-store';
+export type { PostgresInboxOptions } from './inbox/postgres-inbox-store';
+export { DEFAULT_INBOX_TABLE, inboxMigrationSql } from './inbox/inbox-schema';
+
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
 export { laneOf, laneQueueName } from './handlers/partition-lanes';

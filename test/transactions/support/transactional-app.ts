@@ -1,6 +1,6 @@
 import { LoggerService, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { EVENT_TRANSPORT, EventBus, EventBusOutbox, EventTransport } from 'nestjs-durable-bus';
+import { EVENT_TRANSPORT, EventBus, EventBusInbox, EventBusOutbox, EventTransport } from 'nestjs-durable-bus';
 import { EventHandlersExplorer } from '../../../libs/event-bus/src/handlers/event-handlers.explorer';
 import { drainTransport } from '../../../libs/event-bus/testing/bus-drainer';
 import { freshPrefix, redisUrl } from '../../support/bus-app';
@@ -21,6 +21,7 @@ export interface TransactionalApp {
   readonly bus: EventBus;
   readonly db: Db;
   readonly outbox: EventBusOutbox;
+  readonly inbox: EventBusInbox;
   readonly prefix: string;
   /** Waits until every queue of the bus is idle. */
   drain(timeoutMs?: number): Promise<void>;
@@ -44,6 +45,7 @@ export async function createTransactionalApp(options: TransactionalAppOptions): 
     bus: moduleRef.get(EventBus),
     db: moduleRef.get(Db),
     outbox: moduleRef.get(EventBusOutbox),
+    inbox: moduleRef.get(EventBusInbox),
     prefix,
     drain: (timeoutMs = 20_000) =>
       drainTransport(

@@ -5,9 +5,18 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { sql, SQL } from 'drizzle-orm';
 import { drizzle, NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { ClsModule } from 'nestjs-cls';
-import { EventBusModule, EventBusRole, OutboxOptions, OutboxStore, withEventBus } from 'nestjs-durable-bus';
-import { DrizzleOutboxStore } from 'nestjs-durable-bus/drizzle';
-import { TypeOrmOutboxStore } from 'nestjs-durable-bus/typeorm';
+import {
+  EventBusModule,
+  EventBusRole,
+  EventWorkerOptions,
+  InboxOptions,
+  InboxStore,
+  OutboxOptions,
+  OutboxStore,
+  withEventBus,
+} from 'nestjs-durable-bus';
+import { DrizzleInboxStore, DrizzleOutboxStore } from 'nestjs-durable-bus/drizzle';
+import { TypeOrmInboxStore, TypeOrmOutboxStore } from 'nestjs-durable-bus/typeorm';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -117,6 +126,15 @@ export interface TransactionalModuleOptions {
   readonly poolSize?: number;
   /** Wraps the outbox store (to inject faults). */
   readonly wrapStore?: (store: OutboxStore) => OutboxStore;
+  /** Inbox options besides the store and the TransactionHost; `false` or absent: no inbox. */
+  readonly inbox?: false | Omit<InboxOptions, 'store' | 'transactionHost'>;
+  /** Wraps the inbox store (to add hooks). */
+  readonly wrapInbox?: (store: InboxStore) => InboxStore;
+  /** Wraps the TransactionHost the inbox opens handler transactions with (to add hooks). */
+  readonly wrapTransactionHost?: (host: TransactionHost) => InboxOptions['transactionHost'];
+  /** Wrap the adapter in withEventBus. Default true (false: a misconfigured app). */
+  readonly withEventBus?: boolean;
+  readonly worker?: EventWorkerOptions;
 }
 
 /**
@@ -136,17 +154,37 @@ export function transactionalImports(options: TransactionalModuleOptions): Dynam
         : new DrizzleOutboxStore(connection as NodePgDatabase & { $client: Pool });
     return options.wrapStore ? options.wrapStore(store) : store;
   };
+  const inboxStore = (connection: DataSource | NodePgDatabase): InboxStore => {
+    const store =
+      connection instanceof DataSource
+        ? new TypeOrmInboxStore(connection)
+        : new DrizzleInboxStore(connection as NodePgDatabase & { $client: Pool });
+    return options.wrapInbox ? options.wrapInbox(store) : store;
+  };
   return [
     ormModule(orm, options.databaseUrl, options.poolSize),
-    ClsModule.forRoot({ global: true, plugins: [new ClsPluginTransactional({ adapter: withEventBus(adapter) })] }),
+    ClsModule.forRoot({
+      global: true,
+      plugins: [
+        new ClsPluginTransactional({ adapter: options.withEventBus === false ? adapter : withEventBus(adapter) }),
+      ],
+    }),
     EventBusModule.forRootAsync({
-      inject: [orm === 'typeorm' ? DataSource : DRIZZLE],
-      useFactory: (connection: DataSource | NodePgDatabase) => ({
+      inject: [orm === 'typeorm' ? DataSource : DRIZZLE, TransactionHost],
+      useFactory: (connection: DataSource | NodePgDatabase, transactionHost: TransactionHost) => ({
         connection: options.redisUrl,
         prefix: options.prefix,
         logManifest: false,
         role: options.role ?? 'both',
         outbox: options.outbox ? { ...options.outbox, store: outboxStore(connection) } : undefined,
+        ...(options.worker ? { worker: options.worker } : {}),
+        inbox: options.inbox
+          ? {
+              ...options.inbox,
+              store: inboxStore(connection),
+              transactionHost: options.wrapTransactionHost?.(transactionHost) ?? transactionHost,
+            }
+          : undefined,
       }),
     }),
   ];

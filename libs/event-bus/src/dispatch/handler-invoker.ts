@@ -12,6 +12,7 @@ import {
 import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
 import type { ResolvedEventBusOptions } from '../module/event-bus-options';
 import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { contextOf, currentEventContext, EventContext } from './event-context';
 import { decodeEventData, UndecodableEventData } from './event-decoding';
 import { HandlerInterceptor, intercepted } from './handler-interceptor';
@@ -29,6 +30,7 @@ export class HandlerInvoker implements OnModuleInit {
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly inbox: EventBusInbox,
   ) {}
 
   /** Resolves the `interceptors` option: instances as given, classes from the app's providers. */
@@ -84,7 +86,12 @@ export class HandlerInvoker implements OnModuleInit {
    */
   async invokeJob(handler: AsyncHandlerDefinition, data: unknown, attempt: JobAttempt): Promise<unknown> {
     const { event, envelope } = this.decodeJob(handler, data, attempt.jobId);
-    return this.run(handler, event, contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts));
+    const context = contextOf(envelope, handler.id, 'async', attempt.attempt, attempt.maxAttempts);
+    if (!handler.inbox) return this.run(handler, event, context);
+    // The whole transaction runs in the handler's context (hooks around it, such as a TransactionHost wrapper, see it).
+    return currentEventContext.run(context, () =>
+      this.inbox.run(context, attempt.jobId, () => this.run(handler, event, context)),
+    );
   }
 
   /**

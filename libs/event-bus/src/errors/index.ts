@@ -8,3 +8,4 @@ export * from './after-commit-dispatch.error';
 export * from './job-write.error';
 export * from './publish-timeout.error';
 export * from './event-cycle.error';
+export * from './inbox-transaction.error';

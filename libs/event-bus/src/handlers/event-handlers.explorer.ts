@@ -154,6 +154,25 @@ export class EventHandlersExplorer {
     return { keyOf, lanes, onExhausted, group, laneQueues };
   }
 
+  /** `inbox: true` needs the module's `inbox` option (its store and the app's TransactionHost) where it runs. */
+  private checkInbox(usage: string, inbox: unknown): boolean {
+    if (inbox === undefined || inbox === false) return false;
+    if (inbox !== true) {
+      throw new EventBusConfigError(`${usage}: inbox must be true or false, received ${JSON.stringify(inbox)}.`);
+    }
+    // A publishing-only process routes the handler's jobs and never runs it: it needs no inbox.
+    if (!this.options.inbox && this.options.role !== 'publisher') {
+      throw new EventBusConfigError(
+        `${usage}: inbox: true runs the handler in a database transaction that records the event in the inbox ` +
+          `table, but the bus has no inbox configured. Set the module's inbox option with a store and the app's ` +
+          `TransactionHost (whose adapter is wrapped in withEventBus): EventBusModule.forRootAsync({ inject: ` +
+          `[DataSource, TransactionHost], useFactory: (dataSource, transactionHost) => ({ …, inbox: { store: new ` +
+          `TypeOrmInboxStore(dataSource), transactionHost } }) }), or remove inbox: true.`,
+      );
+    }
+    return true;
+  }
+
   private assertStaticScope(wrapper: InstanceWrapper, location: string): void {
     if (wrapper.isTransient || !wrapper.isDependencyTreeStatic()) {
       throw new EventBusConfigError(
@@ -223,6 +242,7 @@ export class EventHandlersExplorer {
       filter: options.filter,
       concurrency,
       partition,
+      inbox: this.checkInbox(usage, options.inbox),
       delivery: {
         attempts,
         backoff: normalizeBackoff(`${usage} backoff`, options.backoff ?? defaults.backoff),

@@ -44,6 +44,8 @@ export interface AsyncHandlerDefinition extends HandlerDefinitionBase {
   readonly concurrency: number;
   /** Set when the handler's events can carry a partition key. */
   readonly partition: PartitionDefinition | undefined;
+  /** True when the handler runs through the inbox (`{ inbox: true }`). */
+  readonly inbox: boolean;
 }
 
 export type HandlerDefinition = SyncHandlerDefinition | AsyncHandlerDefinition;

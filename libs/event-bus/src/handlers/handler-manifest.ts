@@ -17,6 +17,8 @@ export interface ManifestHandler {
   readonly priority?: number;
   readonly delay?: number;
   readonly filtered?: boolean;
+  /** Runs through the transactional inbox (`{ inbox: true }`). */
+  readonly inbox?: boolean;
   /** Async handlers whose events carry a partition key: their lanes. */
   readonly lanes?: {
     readonly count: number;
@@ -80,6 +82,7 @@ export function buildHandlerManifest(
       ...(priority !== undefined ? { priority } : {}),
       ...(delay ? { delay } : {}),
       filtered: handler.filter !== undefined,
+      inbox: handler.inbox === true,
       ...(partition
         ? {
             lanes: {
@@ -144,6 +147,7 @@ function formatHandler(handler: ManifestHandler): string {
     ...(handler.priority !== undefined ? [`priority=${handler.priority}`] : []),
     ...(handler.delay ? [`delay=${handler.delay}ms`] : []),
     ...(handler.filtered ? ['filtered'] : []),
+    ...(handler.inbox ? ['inbox'] : []),
     ...(lanes
       ? [
           `lanes=${lanes.count} onExhausted=${lanes.onExhausted}${lanes.group === handler.id ? '' : ` group=${lanes.group}`} (queues {${lanes.group}.lane-0..${lanes.count - 1}})`,

@@ -64,6 +64,13 @@ export interface OnEventAsyncOptions<E extends object = object> {
    * moves on; `'park'` stops only that key (its later events are set aside, in order) until it is released.
    */
   readonly onExhausted?: ExhaustedPolicy;
+  /**
+   * Exactly-once effects: run the handler in a database transaction (opened through the app's `TransactionHost`,
+   * so its repositories join it) that first records `(handler id, event id)` in the inbox table. A delivery already
+   * recorded is skipped and its job completes; a throw rolls back the handler's writes and the row, and the job
+   * retries. Needs the module's `inbox` option. Default false.
+   */
+  readonly inbox?: boolean;
 }
 
 /** See {@link OnEventAsyncOptions.onExhausted}. */

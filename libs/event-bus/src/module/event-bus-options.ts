@@ -6,6 +6,7 @@ import { EventTransport } from '../transport/event-transport';
 import type { JobRetention, RedisConnectionSetting } from '../transport/redis-connection-setting';
 import { BackoffOptions } from '../handlers/handler-options';
 import type { OutboxOptions, ResolvedOutboxOptions } from '../outbox/outbox-options';
+import type { InboxOptions, ResolvedInboxOptions } from '../inbox/inbox-options';
 
 /**
  * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
@@ -118,6 +119,11 @@ export interface EventBusModuleOptions {
    * in `withEventBus`. Off by default (jobs of a transaction are then written right after its commit).
    */
   readonly outbox?: OutboxOptions;
+  /**
+   * The transactional inbox, for handlers declared with `{ inbox: true }`: each runs in a database transaction that
+   * first records `(handler id, event id)`, so a redelivered job does not repeat its database work. Off by default.
+   */
+  readonly inbox?: InboxOptions;
 }
 
 /** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
@@ -149,9 +155,10 @@ export class EventBusModuleDefaults {
 /** Options after defaults were applied and values checked. */
 export type ResolvedEventBusOptions = Omit<
   Required<EventBusModuleOptions>,
-  'connection' | 'defaultJobOptions' | 'outbox'
+  'connection' | 'defaultJobOptions' | 'outbox' | 'inbox'
 > & {
   readonly connection: EventBusModuleOptions['connection'];
   readonly defaultJobOptions: Required<EventJobDefaults>;
   readonly outbox: ResolvedOutboxOptions | undefined;
+  readonly inbox: ResolvedInboxOptions | undefined;
 };

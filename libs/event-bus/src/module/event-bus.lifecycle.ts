@@ -15,6 +15,7 @@ import { InvalidJobError } from '../errors';
 import { AsyncHandlerDefinition } from '../handlers/handler-definition';
 import { laneGroups } from '../handlers/handler-registry';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
+import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
 import { ResolvedEventBusOptions } from './event-bus-options';
 import { EventBusManifest } from './event-bus-manifest';
@@ -38,6 +39,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     private readonly outbox: EventBusOutbox,
     private readonly bridge: EventEmitterBridge,
     private readonly manifest: EventBusManifest,
+    private readonly inbox: EventBusInbox,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -71,6 +73,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
     try {
       await boot();
     } catch (error) {
+      this.inbox.stopPruning();
       await this.outbox.relay?.stop().catch(() => undefined);
       await this.transport.close().catch(() => undefined);
       throw error;
@@ -80,6 +83,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   private async bootstrap(): Promise<void> {
     await this.outbox.relay?.start();
     if (this.options.role === 'publisher') return;
+    this.inbox.startPruning();
     const handlers = this.explorer.getRegistry().asyncHandlers;
     const consumers: ConsumerSpec[] = handlers.map((handler) => ({
       queue: handler.queue,
@@ -112,6 +116,7 @@ export class EventBusLifecycle implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.inbox.stopPruning();
     await this.outbox.relay?.stop();
     if (this.options.role !== 'publisher') {
       this.logger.log(

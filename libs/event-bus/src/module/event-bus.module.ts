@@ -8,6 +8,7 @@ import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../event-bus';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
+import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
@@ -58,6 +59,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     BroadcastFeed,
     Broadcaster,
     EventBusOutbox,
+    EventBusInbox,
   ],
   exports: [
     EventBus,
@@ -65,6 +67,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     ParkedKeys,
     BroadcastFeed,
     EventBusOutbox,
+    EventBusInbox,
     EVENT_TRANSPORT,
     EVENT_CODEC,
     RESOLVED_EVENT_BUS_OPTIONS,

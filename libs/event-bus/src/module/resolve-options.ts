@@ -1,6 +1,7 @@
 import { EventBusConfigError } from '../errors';
 import { BackoffOptions } from '../handlers/handler-options';
 import { OutboxDefaults } from '../outbox/outbox-options';
+import { InboxDefaults } from '../inbox/inbox-options';
 import { EventBusModuleDefaults, EventBusModuleOptions, ResolvedEventBusOptions } from './event-bus-options';
 
 /**
@@ -17,6 +18,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     defaultJobOptions: { ...defaults.defaultJobOptions, ...stripUndefined(options.defaultJobOptions ?? {}) },
     outbox: options.outbox
       ? { ...OutboxDefaults, ...stripUndefined(options.outbox), store: options.outbox.store }
+      : undefined,
+    inbox: options.inbox
+      ? {
+          ...InboxDefaults,
+          ...stripUndefined(options.inbox),
+          store: options.inbox.store,
+          transactionHost: options.inbox.transactionHost,
+        }
       : undefined,
   };
   const transport = resolved.transport;
@@ -67,6 +76,30 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     assertPositiveInteger('outbox.pollInterval', outbox.pollInterval);
     assertNonNegativeInteger('outbox.retention', outbox.retention);
     assertPositiveInteger('outbox.pruneInterval', outbox.pruneInterval);
+  }
+  const inbox = resolved.inbox;
+  if (inbox) {
+    const store = inbox.store as unknown;
+    if (store === null || typeof store !== 'object' || typeof (store as { claim?: unknown }).claim !== 'function') {
+      fail('inbox.store', store, 'an InboxStore (e.g. new TypeOrmInboxStore(dataSource))');
+    }
+    const host = inbox.transactionHost as unknown;
+    if (
+      host === null ||
+      typeof host !== 'object' ||
+      typeof (host as { withTransaction?: unknown }).withTransaction !== 'function'
+    ) {
+      fail(
+        'inbox.transactionHost',
+        host,
+        `the app's TransactionHost from @nestjs-cls/transactional, with its adapter wrapped in withEventBus ` +
+          `(forRootAsync({ inject: [DataSource, TransactionHost], useFactory: (dataSource, transactionHost) => ` +
+          `({ inbox: { store, transactionHost } }) }))`,
+      );
+    }
+    assertPositiveInteger('inbox.retention', inbox.retention);
+    assertPositiveInteger('inbox.pruneInterval', inbox.pruneInterval);
+    if (typeof inbox.prune !== 'boolean') fail('inbox.prune', inbox.prune, 'true or false');
   }
   return resolved;
 }

@@ -1,6 +1,6 @@
 import { SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore } from './postgres-outbox-store';
+import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore, TransactionQuery } from './postgres-outbox-store';
 
 /** A Drizzle node-postgres database (its `$client` is the pool). */
 export type DrizzleNodePgDatabase = NodePgDatabase<Record<string, unknown>> & { $client: unknown };
@@ -12,14 +12,13 @@ export type DrizzleNodePgDatabase = NodePgDatabase<Record<string, unknown>> & { 
  */
 export class DrizzleOutboxStore extends PostgresOutboxStore {
   constructor(db: DrizzleNodePgDatabase, options: PostgresOutboxOptions = {}) {
-    super(
-      'drizzle-postgres',
-      () => db.$client as PgPoolLike,
-      async (transaction, text, params) => (transaction as DrizzleNodePgDatabase).execute(withParams(text, params)),
-      options,
-    );
+    super('drizzle-postgres', () => db.$client as PgPoolLike, drizzleQuery, options);
   }
 }
+
+/** A statement through the Drizzle transaction. */
+export const drizzleQuery: TransactionQuery = async (transaction, text, params) =>
+  (transaction as DrizzleNodePgDatabase).execute(withParams(text, params));
 
 /** `text` with `$1`, `$2`, … as a Drizzle SQL object carrying `params`. */
 function withParams(text: string, params: readonly string[]): SQL {

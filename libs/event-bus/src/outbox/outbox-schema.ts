@@ -28,12 +28,15 @@ CREATE INDEX IF NOT EXISTS ${indexBase}_relayed ON ${name} (relayed_at) WHERE re
 `;
 }
 
-/** A table name, optionally schema-qualified, of plain lower-case identifiers (no quoting needed). */
-export function checkTableName(table: string): string {
-  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(table)) {
+/**
+ * A table name, optionally schema-qualified, of plain lower-case identifiers (no quoting needed). `kind` and
+ * `example` name the table in the error (the outbox's by default).
+ */
+export function checkTableName(table: string, kind = 'Outbox', example = DEFAULT_OUTBOX_TABLE): string {
+  if (typeof table !== 'string' || !/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(table)) {
     throw new EventBusConfigError(
-      `Outbox table "${table}" is invalid: expected a lower-case identifier, optionally schema-qualified ` +
-        `(letters, digits, "_"), e.g. "${DEFAULT_OUTBOX_TABLE}" or "app.${DEFAULT_OUTBOX_TABLE}".`,
+      `${kind} table "${String(table)}" is invalid: expected a lower-case identifier, optionally schema-qualified ` +
+        `(letters, digits, "_"), e.g. "${example}" or "app.${example}".`,
     );
   }
   return table;

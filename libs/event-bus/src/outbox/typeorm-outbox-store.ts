@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventBusConfigError } from '../errors';
-import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore } from './postgres-outbox-store';
+import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore, TransactionQuery } from './postgres-outbox-store';
 
 /**
  * The PostgreSQL outbox for TypeORM (with `@nestjs-cls/transactional-adapter-typeorm`, wrapped in `withEventBus`).
@@ -16,20 +16,20 @@ import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore } from './postgr
  */
 export class TypeOrmOutboxStore extends PostgresOutboxStore {
   constructor(dataSource: DataSource, options: PostgresOutboxOptions = {}) {
-    super(
-      'typeorm-postgres',
-      () => poolOf(dataSource),
-      async (transaction, text, params) => (transaction as EntityManager).query(text, [...params]),
-      options,
-    );
+    super('typeorm-postgres', () => poolOf(dataSource, 'TypeOrmOutboxStore'), typeOrmQuery, options);
   }
 }
 
-function poolOf(dataSource: DataSource): PgPoolLike {
+/** A statement through the transaction's `EntityManager`. */
+export const typeOrmQuery: TransactionQuery = async (transaction, text, params) =>
+  (transaction as EntityManager).query(text, [...params]);
+
+/** The node-postgres pool of an initialized postgres data source; `store` names the caller in the error. */
+export function poolOf(dataSource: DataSource, store: string): PgPoolLike {
   const pool = (dataSource.driver as { master?: PgPoolLike }).master;
   if (dataSource.options.type !== 'postgres' || !pool) {
     throw new EventBusConfigError(
-      `TypeOrmOutboxStore needs an initialized "postgres" data source, received type "${dataSource.options.type}"` +
+      `${store} needs an initialized "postgres" data source, received type "${dataSource.options.type}"` +
         `${dataSource.isInitialized ? '' : ' (not initialized)'}.`,
     );
   }
