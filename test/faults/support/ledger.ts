@@ -104,6 +104,11 @@ export class Ledger {
     return this.live.count(count, ms);
   }
 
+  /** Waits (bounded) until the runs recorded so far satisfy `check`. */
+  until(check: (runs: HandledEntry[]) => boolean, what: string, ms: number): Promise<unknown> {
+    return this.live.until(check, what, ms);
+  }
+
   /** Every recorded run, in handling order (read from the list, the authoritative record). */
   async entries(): Promise<HandledEntry[]> {
     return (await this.record.lrange(recordList(this.prefix), 0, -1)).map(parse);
