@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { Recorder } from '../../support/deferred';
+import { deferred, within } from '../../support/deferred';
 import { FaultEntry, FaultHandlerId, HANDLERS, PARTITIONED, recordChannel, recordList } from './fault.handlers';
 
 /** One handler run, as the fault handlers record it. */
@@ -44,7 +44,8 @@ function parse(line: string): HandledEntry {
  */
 export class Ledger {
   readonly published = new Map<string, FaultEntry>();
-  private readonly live = new Recorder<HandledEntry>();
+  private readonly runsSoFar: HandledEntry[] = [];
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
   private readonly handledIds = new Map<FaultHandlerId, Set<string>>(HANDLERS.map((h) => [h, new Set<string>()]));
 
   private constructor(
@@ -59,7 +60,8 @@ export class Ledger {
     subscriber.on('message', (_channel: string, message: string) => {
       const entry = parse(message);
       ledger.handledIds.get(entry.handler)?.add(entry.id);
-      ledger.live.push(entry);
+      ledger.runsSoFar.push(entry);
+      ledger.waiters = ledger.waiters.filter((waiter) => !waiter.check() || (waiter.resolve(), false));
     });
     await subscriber.subscribe(recordChannel(prefix));
     return ledger;
@@ -81,9 +83,10 @@ export class Ledger {
   /** Waits (bounded) until every handler in `handlers` ran every event in `ids` (default: every published one). */
   async allHandled(ms: number, handlers: readonly FaultHandlerId[] = HANDLERS, ids?: string[]): Promise<void> {
     const wanted = ids ?? [...this.published.keys()];
-    await this.live.until(
+    await this.wait(
       () => handlers.every((handler) => this.handledCount(handler, wanted) === wanted.length),
-      `${wanted.length} event(s) handled by ${handlers.join(' and ')} (so far: ` +
+      () =>
+        `${wanted.length} event(s) handled by ${handlers.join(' and ')} (so far: ` +
         handlers.map((h) => `${h} ${this.handledCount(h, wanted)}`).join(', ') +
         ')',
       ms,
@@ -92,21 +95,44 @@ export class Ledger {
 
   /** Waits (bounded) until `handler` is at most `ahead` published events behind (paces a publisher on the stream). */
   async keepUp(handler: FaultHandlerId, ahead: number, ms: number): Promise<void> {
-    await this.live.until(
+    await this.wait(
       () => this.handledCount(handler) >= this.published.size - ahead,
-      `${handler} within ${ahead} events of the ${this.published.size} published`,
+      () => `${handler} within ${ahead} events of the ${this.published.size} published`,
       ms,
     );
   }
 
   /** Waits (bounded) until `count` runs were recorded in all. */
-  runs(count: number, ms: number): Promise<unknown> {
-    return this.live.count(count, ms);
+  runs(count: number, ms: number): Promise<void> {
+    return this.wait(
+      () => this.runsSoFar.length >= count,
+      () => `${count} runs`,
+      ms,
+    );
   }
 
   /** Waits (bounded) until the runs recorded so far satisfy `check`. */
-  until(check: (runs: HandledEntry[]) => boolean, what: string, ms: number): Promise<unknown> {
-    return this.live.until(check, what, ms);
+  until(check: (runs: HandledEntry[]) => boolean, what: string, ms: number): Promise<void> {
+    return this.wait(
+      () => check(this.runsSoFar),
+      () => what,
+      ms,
+    );
+  }
+
+  /** Waits (bounded) until `check` holds, re-checked at each recorded run; the error says what was awaited. */
+  private async wait(check: () => boolean, what: () => string, ms: number): Promise<void> {
+    if (check()) return;
+    const done = deferred();
+    const waiter = { check, resolve: () => done.resolve() };
+    this.waiters.push(waiter);
+    try {
+      await within(done.promise, ms, 'the handlers').catch(() => {
+        throw new Error(`Timed out after ${ms} ms waiting for ${what()} (${this.runsSoFar.length} runs recorded)`);
+      });
+    } finally {
+      this.waiters = this.waiters.filter((other) => other !== waiter);
+    }
   }
 
   /** Every recorded run, in handling order (read from the list, the authoritative record). */
