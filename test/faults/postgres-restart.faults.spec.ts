@@ -3,7 +3,7 @@ import { outboxMigrationSql } from 'nestjs-durable-bus';
 import { PostgresServer, startPostgresServer } from '../../tools/local-postgres';
 import { MemoryLogger, freshPrefix } from '../support/bus-app';
 import { Child, runTs } from '../support/child-process';
-import { Deferred, deferred } from '../support/deferred';
+import { deferred } from '../support/deferred';
 import { TransactionalApp, createTransactionalApp } from '../transactions/support/transactional-app';
 import { FaultEntry, FaultHandlers, PLAIN } from './support/fault.handlers';
 import { recordRedis } from './support/fault-stream';
@@ -75,7 +75,7 @@ describe('PostgreSQL restarted under the outbox relay', () => {
     const books = ledger;
 
     // Streams of transactions; a stream whose transaction fails (PostgreSQL is down) waits for it to be back.
-    let pgBack: Deferred<void> | undefined;
+    const pgBack = deferred();
     let committed = 0;
     let failed = 0;
     const publishing = Promise.all(
@@ -91,7 +91,7 @@ describe('PostgreSQL restarted under the outbox relay', () => {
             committed++;
           } catch {
             failed++;
-            await pgBack?.promise;
+            await pgBack.promise;
           }
           await books.keepUp(PLAIN, 40, 120_000);
         }
@@ -99,7 +99,6 @@ describe('PostgreSQL restarted under the outbox relay', () => {
     );
 
     await ledger.runs(ORDERS / 2, 60_000);
-    pgBack = deferred();
     await pg.halt();
     await pg.resume();
     const back = performance.now();
@@ -118,7 +117,7 @@ describe('PostgreSQL restarted under the outbox relay', () => {
       tally,
       recoveredMs,
       `handlers=plain+partitioned orders=${ORDERS} committed=${rows.length} committed_seen=${committed} ` +
-        `failed_transactions=${failed} outbox_pending=${pending?.n} relay_alive=${relay.process.exitCode === null} ` +
+        `failed_transactions=${failed} outbox_pending=${String(pending?.n)} relay_alive=${relay.process.exitCode === null} ` +
         `pollInterval=${POLL_INTERVAL}`,
     );
     expect(relay.process.exitCode).toBeNull();
