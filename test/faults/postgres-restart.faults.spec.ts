@@ -108,7 +108,7 @@ describe('PostgreSQL restarted under the outbox relay', () => {
     // What was committed is what the orders table holds (a commit whose reply was lost counts too).
     const rows = await sql(pg.url, 'SELECT id, key, seq FROM orders');
     for (const row of rows) ledger.add(new FaultEntry(String(row.id), String(row.key), Number(row.seq)));
-    await ledger.allHandled(120_000);
+    await ledger.settle(120_000);
     const recoveredMs = performance.now() - back;
     const tally = await ledger.total();
     const [pending] = await sql(pg.url, 'SELECT count(*)::int AS n FROM durable_bus_outbox WHERE relayed_at IS NULL');

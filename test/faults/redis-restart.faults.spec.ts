@@ -36,11 +36,11 @@ describe('Redis killed and restarted mid-stream (AOF, appendfsync always)', () =
       await redis.kill();
       await redis.restart();
       const back = performance.now();
-      await ledger.allHandled(120_000, undefined, beforeKill);
+      await ledger.settle(120_000, beforeKill);
       const recoveredMs = performance.now() - back;
 
       const retries = await publishing;
-      await ledger.allHandled(120_000);
+      await ledger.settle(60_000);
       const tally = await ledger.total();
       faultLine(
         `redis-restart#${run}`,

@@ -36,11 +36,11 @@ describe('a worker process SIGKILLed mid-stream', () => {
     await victim.stop('SIGKILL');
     const killed = performance.now();
     const publishedAtKill = [...ledger.published.keys()];
-    await ledger.allHandled(120_000, undefined, publishedAtKill);
+    await ledger.settle(120_000, publishedAtKill);
     const recoveredMs = performance.now() - killed;
 
     await publishing;
-    await ledger.allHandled(120_000);
+    await ledger.settle(60_000);
     const tally = await ledger.total();
     const runs = await ledger.entries();
     const bySurvivor = runs.filter((run) => run.pid === survivor.process.pid).length;

@@ -93,6 +93,20 @@ export class Ledger {
     );
   }
 
+  /**
+   * Like {@link allHandled}, but gives up quietly after `ms`, so the tally that follows shows what is missing as
+   * `lost` (instead of a timeout hiding the scenario's line). Resolves with whether everything was handled.
+   */
+  settle(ms: number, ids?: string[]): Promise<boolean> {
+    return this.allHandled(ms, HANDLERS, ids).then(
+      () => true,
+      (error: Error) => {
+        process.stdout.write(`faults: ${error.message}\n`);
+        return false;
+      },
+    );
+  }
+
   /** Waits (bounded) until `handler` is at most `ahead` published events behind (paces a publisher on the stream). */
   async keepUp(handler: FaultHandlerId, ahead: number, ms: number): Promise<void> {
     await this.wait(
