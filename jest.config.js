@@ -21,6 +21,8 @@ module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/test', '<rootDir>/libs'],
   testMatch: ['**/*.spec.ts'],
+  // The fault suite starts, kills and restarts servers of its own: `npm run test:faults` (jest.faults.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   transform: {
     '^.+\\.ts$': swc('typescript'),
     '^.+\\.m?js$': swc('ecmascript'),

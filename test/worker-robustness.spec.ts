@@ -116,43 +116,53 @@ describe('worker robustness', () => {
     expect(await client.hget(jobKey, 'atm')).toBe('1'); // attemptsMade
   });
 
+  /** Publishes a job, spoils `field` of its hash with `value`, starts a worker: the job fails once with `reason`. */
+  async function expectSpoiltJobToFail(field: string, value: string, reason: string) {
+    const publisher = await createBusApp({ providers: [ShippingHandlers], bus: { role: 'publisher' } });
+    const corrupt = await publisher.bus.publish(new ParcelShipped('p-corrupt'));
+    const jobId = corrupt.jobs[0]!.jobId;
+    const jobKey = `${publisher.prefix}:shipping.track:${jobId}`;
+    await redisClient().hset(jobKey, field, value);
+    await publisher.bus.publish(new ParcelShipped('p-next'));
+
+    const events = new QueueEvents('shipping.track', {
+      connection: { url: redisUrl() },
+      prefix: publisher.prefix,
+      lastEventId: '0-0',
+    });
+    const failed = deferred<string>();
+    events.on('failed', ({ jobId: id, failedReason }) => id === jobId && failed.resolve(failedReason));
+    await events.waitUntilReady();
+
+    await createBusApp({ providers: [ShippingHandlers], prefix: publisher.prefix });
+
+    // Read from Redis: BullMQ's Queue.getJob would itself throw on the job's unreadable field.
+    const failedReason = await within(failed.promise, 10_000, 'the corrupt job to fail').finally(() => events.close());
+    expect(failedReason).toContain(`InvalidJobError: Job ${jobId} cannot be handled: ${reason}`);
+    expect(failedReason).toContain(JSON.stringify(value));
+    const client = redisClient();
+    expect(await client.zscore(`${publisher.prefix}:shipping.track:failed`, jobId)).not.toBeNull();
+    expect(await client.lrange(`${publisher.prefix}:shipping.track:active`, 0, -1)).not.toContain(jobId);
+    expect(await client.hget(jobKey, 'atm')).toBe('1'); // one attempt, not retried
+    await handled.until((values) => values.includes('p-next'), 'the job after the corrupt one');
+    expect(handled.values).not.toContain('p-corrupt');
+  }
+
   it.each([
     ['opts', '{"attempts":5', 'its opts field (read by the broker) is not valid JSON'],
     ['progress', 'half done', 'its progress field (read by the broker) is not valid JSON'],
   ])(
     'a job whose %s is not JSON fails at once with the reason (it stayed active), and later jobs are handled',
-    async (field, value, reason) => {
-      const publisher = await createBusApp({ providers: [ShippingHandlers], bus: { role: 'publisher' } });
-      const corrupt = await publisher.bus.publish(new ParcelShipped('p-corrupt'));
-      const jobId = corrupt.jobs[0]!.jobId;
-      const jobKey = `${publisher.prefix}:shipping.track:${jobId}`;
-      await redisClient().hset(jobKey, field, value);
-      await publisher.bus.publish(new ParcelShipped('p-next'));
+    expectSpoiltJobToFail,
+  );
 
-      const events = new QueueEvents('shipping.track', {
-        connection: { url: redisUrl() },
-        prefix: publisher.prefix,
-        lastEventId: '0-0',
-      });
-      const failed = deferred<string>();
-      events.on('failed', ({ jobId: id, failedReason }) => id === jobId && failed.resolve(failedReason));
-      await events.waitUntilReady();
-
-      await createBusApp({ providers: [ShippingHandlers], prefix: publisher.prefix });
-
-      // Read from Redis: BullMQ's Queue.getJob would itself throw on the job's unreadable field.
-      const failedReason = await within(failed.promise, 10_000, 'the corrupt job to fail').finally(() =>
-        events.close(),
-      );
-      expect(failedReason).toContain(`InvalidJobError: Job ${jobId} cannot be handled: ${reason}`);
-      expect(failedReason).toContain(JSON.stringify(value));
-      const client = redisClient();
-      expect(await client.zscore(`${publisher.prefix}:shipping.track:failed`, jobId)).not.toBeNull();
-      expect(await client.lrange(`${publisher.prefix}:shipping.track:active`, 0, -1)).not.toContain(jobId);
-      expect(await client.hget(jobKey, 'atm')).toBe('1'); // one attempt, not retried
-      await handled.until((values) => values.includes('p-next'), 'the job after the corrupt one');
-      expect(handled.values).not.toContain('p-corrupt');
-    },
+  it.each([
+    ['null', 'null', 'its opts field (read by the broker) is not a JSON object (it is null)'],
+    ['a string', '"fast"', 'its opts field (read by the broker) is not a JSON object (it is a string)'],
+    ['an array', '[1]', 'its opts field (read by the broker) is not a JSON object (it is an array)'],
+  ])(
+    'a job whose opts is JSON but %s fails at once with the reason (null stayed active, a string ran the job), and later jobs are handled',
+    (_, value, reason) => expectSpoiltJobToFail('opts', value, reason),
   );
 
   it('an event published with an older version reaches the handler (upcast when the class declares one)', async () => {

@@ -29,8 +29,21 @@ export interface LocalPostgresOptions {
 const PASSWORD = 'bus';
 const READY = 'database system is ready to accept connections';
 
+/** A PostgreSQL this process started (see {@link startPostgresServer}). */
+export interface PostgresServer extends LocalPostgres {
+  /** Stops the server (a fast shutdown: every connection is cut, running transactions roll back), by its pid. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port and data directory (after {@link halt}). */
+  resume(): Promise<void>;
+}
+
 export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  return startPostgresServer(options);
+}
+
+/** A throwaway PostgreSQL of its own, whatever DATABASE_URL says (for tests that stop and restart it). */
+export async function startPostgresServer(options: LocalPostgresOptions = {}): Promise<PostgresServer> {
   const owner = process.getuid?.() === 0 ? postgresSystemUser() : undefined;
   if (owner) assertEveryUserCanEnter(tmpdir());
   const binaries = worldReadablePostgresBinaries(options.platformPackageDir, options.binariesCopyDir);
@@ -57,22 +70,34 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
       'initdb',
     );
     const port = await freePort();
-    const server = spawn(
-      binaries.postgres,
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='].concat([
-        '-c',
-        'max_connections=300',
-        '-c',
-        'fsync=off',
-      ]),
-      { ...spawnOptions, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    await ready(server, port);
+    const launch = async () => {
+      const started = spawn(
+        binaries.postgres,
+        [
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'unix_socket_directories=',
+        ].concat(['-c', 'max_connections=300', '-c', 'fsync=off']),
+        { ...spawnOptions, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      await ready(started, port);
+      return started;
+    };
+    let server = await launch();
     // However this process ends, the server goes with it (a fast shutdown) instead of living on as an orphan.
     const stopOnExit = () => server.kill('SIGINT');
     process.once('exit', stopOnExit);
     return {
       url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
+      halt: () => stopServer(server),
+      resume: async () => {
+        server = await launch();
+      },
       stop: async () => {
         process.removeListener('exit', stopOnExit);
         await stopServer(server);

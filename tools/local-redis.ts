@@ -41,11 +41,31 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   return startRedisServer();
 }
 
+/** A redis-server this process started (see {@link startRedisServer}). */
+export interface RedisServer extends LocalRedis {
+  readonly port: number;
+  readonly pid: number;
+  /** Kills the server with SIGKILL (a crash: only what its append-only file holds survives), by its pid. */
+  kill(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /** The port; the same one again restarts a server where clients expect it. Default: a free one. */
+  readonly port?: number;
+  /**
+   * A data directory to keep (not removed by `stop`), with the append-only file on (`appendonly yes`, `appendfsync`
+   * as given, default `always`): a server started again on it has every acknowledged write. Default: a throwaway
+   * directory and no persistence.
+   */
+  readonly persistentDir?: string;
+  readonly appendfsync?: 'always' | 'everysec';
+}
+
 /**
  * A throwaway redis-server of its own, whatever REDIS_URL says (for tests that stop and restart Redis): on `port`
  * (the same one again, to restart it) or a free one.
  */
-export async function startRedisServer(options: { port?: number } = {}): Promise<LocalRedis> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = findOnPath('redis-server');
   if (!binary) {
     throw new StartupError(
@@ -54,39 +74,38 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
     );
   }
   const port = options.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'bus-redis-'));
+  const dir = options.persistentDir ?? mkdtempSync(join(tmpdir(), 'bus-redis-'));
+  const persistence = options.persistentDir
+    ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(
     binary,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir].concat([
       '--protected-mode',
       'no',
-    ],
+    ]),
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitForReady(child, port);
   // However this process ends, the server goes with it instead of living on as an orphan.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
+  const end = async (signal: NodeJS.Signals) => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    }
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    kill: () => end('SIGKILL'),
     stop: async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await end('SIGTERM');
+      if (!options.persistentDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

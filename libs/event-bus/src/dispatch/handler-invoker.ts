@@ -163,7 +163,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function parseJobData(data: unknown, jobId: string | undefined): EventJobData {
   if (data instanceof UnreadableJobData) {
     const what = data.field === 'data' ? 'its data is' : `its ${data.field} field (read by the broker) is`;
-    throw new InvalidJobError(jobId, `${what} not valid JSON (${data.error}): ${JSON.stringify(data.raw)}`);
+    throw new InvalidJobError(jobId, `${what} not ${data.expected} (${data.error}): ${JSON.stringify(data.raw)}`);
   }
   if (data === null || typeof data !== 'object') {
     throw new InvalidJobError(jobId, `its data is ${data === null ? 'null' : typeof data}, not an event envelope`);

@@ -168,5 +168,7 @@ export class UnreadableJobData {
     readonly error: string,
     /** The field of the job that is not JSON: its `data`, or a field the broker reads itself, such as `opts`. */
     readonly field: string = 'data',
+    /** What the field should have been. */
+    readonly expected: string = 'valid JSON',
   ) {}
 }

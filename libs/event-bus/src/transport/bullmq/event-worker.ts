@@ -118,16 +118,31 @@ export class EventWorker extends Worker {
       const neutral = typeof field === 'string' ? NEUTRAL_VALUES.get(field) : undefined;
       const value = hash[i + 1];
       if (neutral === undefined || typeof value !== 'string' || value === '') continue;
-      try {
-        JSON.parse(value);
-      } catch (error) {
+      const unreadable = unreadableField(field as string, value);
+      if (unreadable) {
         hash[i + 1] = neutral;
-        if (typeof field === 'string' && !this.unreadable.has(raw[1])) {
-          this.unreadable.set(raw[1], new UnreadableJobData(value.slice(0, 120), (error as Error).message, field));
-        }
+        if (!this.unreadable.has(raw[1])) this.unreadable.set(raw[1], unreadable);
       }
     }
   }
+}
+
+/**
+ * Why BullMQ cannot read `value` as the job's `field`, or undefined when it can: not JSON, or, for `opts` (which
+ * BullMQ destructures: `null` threw while fetching, like a parse error) and `parent`, JSON that is not an object (a
+ * string or an array ran the job with garbage for options).
+ */
+function unreadableField(field: string, value: string): UnreadableJobData | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    return new UnreadableJobData(value.slice(0, 120), (error as Error).message, field);
+  }
+  if (field === 'progress' || (field === 'parent' && parsed === null)) return undefined;
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return undefined;
+  const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+  return new UnreadableJobData(value.slice(0, 120), `it is ${got}`, field, 'a JSON object');
 }
 
 /** The backend calls that finish a job and may fetch the next one (BullMQ 6's Redis backend). */
