@@ -3,7 +3,8 @@
  * reports medians and ratios as a markdown table on stdout and in bench/results/(latest|quick).md.
  */
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRedis } from '../tools/local-redis';
@@ -15,7 +16,7 @@ import { memory } from './memory.bench';
 import { outbox } from './outbox.bench';
 import { partitioned } from './partitioned.bench';
 import { syncPublish } from './sync-publish.bench';
-import { allPass, renderMarkdown, Row } from './support/report';
+import { allPass, renderMarkdown, renderTable, Row } from './support/report';
 import { redisVersion } from './support/redis-tools';
 import { BenchSettings, Scenario } from './support/scenario';
 
@@ -69,11 +70,40 @@ async function main(): Promise<void> {
       const file = join(dir, quick ? 'quick.md' : 'latest.md');
       writeFileSync(file, markdown);
       process.stderr.write(`written to ${file}\n`);
+      if (!quick) appendHistory(join(dir, 'history.md'), rows, machine, settings.rounds, Date.now() - started);
     }
     if (!allPass(rows)) process.stderr.write('some goals are not met (see FAIL rows); timings never fail a build\n');
   } finally {
     await redis.stop();
   }
+}
+
+/**
+ * Appends a full run's table to bench/results/history.md, under the date, the commit (`+dirty` with uncommitted
+ * changes) and the machine, so a regression shows against earlier runs.
+ */
+function appendHistory(file: string, rows: readonly Row[], machine: string, rounds: number, tookMs: number): void {
+  const git = (...args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown commit';
+  const dirty = git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : '';
+  const title = existsSync(file)
+    ? ''
+    : '# Benchmark history\n\nEvery full `npm run bench` appends its table here (newest last).\n';
+  const section = [
+    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${commit}${dirty}`,
+    '',
+    `${machine} · ${rounds} rounds · ${(tookMs / 1000).toFixed(0)} s`,
+    '',
+    renderTable(rows),
+  ].join('\n');
+  appendFileSync(file, `${title}\n${section}\n`);
+  process.stderr.write(`appended to ${file}\n`);
 }
 
 main().catch((error) => {

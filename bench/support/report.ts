@@ -56,6 +56,12 @@ export function allPass(rows: readonly Row[]): boolean {
 }
 
 /** The results as a markdown table, then every sample (so a reader can judge the spread). */
+/** The table of {@link renderMarkdown} alone (for the history file). */
+export function renderTable(rows: readonly Row[]): string {
+  const markdown = renderMarkdown(rows, '');
+  return markdown.slice(0, markdown.indexOf('\n\nSamples')).trim();
+}
+
 export function renderMarkdown(rows: readonly Row[], header: string): string {
   const lines = [
     header,
