@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     .find((arg) => arg.startsWith('--only='))
     ?.slice('--only='.length)
     .split(',');
+  const revision = gitRevision(); // before this run writes its results
   const redis = await startLocalRedis();
   const started = Date.now();
   try {
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
       const file = join(dir, quick ? 'quick.md' : 'latest.md');
       writeFileSync(file, markdown);
       process.stderr.write(`written to ${file}\n`);
-      if (!quick) appendHistory(join(dir, 'history.md'), rows, machine, settings.rounds, Date.now() - started);
+      if (!quick)
+        appendHistory(join(dir, 'history.md'), rows, revision, machine, settings.rounds, Date.now() - started);
     }
     if (!allPass(rows)) process.stderr.write('some goals are not met (see FAIL rows); timings never fail a build\n');
   } finally {
@@ -78,11 +80,8 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * Appends a full run's table to bench/results/history.md, under the date, the commit (`+dirty` with uncommitted
- * changes) and the machine, so a regression shows against earlier runs.
- */
-function appendHistory(file: string, rows: readonly Row[], machine: string, rounds: number, tookMs: number): void {
+/** The commit this run measures, `+dirty` with uncommitted changes to tracked files. */
+function gitRevision(): string {
   const git = (...args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: __dirname, encoding: 'utf8' }).trim();
@@ -91,12 +90,23 @@ function appendHistory(file: string, rows: readonly Row[], machine: string, roun
     }
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown commit';
-  const dirty = git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : '';
+  return git('status', '--porcelain', '--untracked-files=no') ? `${commit}+dirty` : commit;
+}
+
+/** Appends a full run's table to bench/results/history.md, so a regression shows against earlier runs. */
+function appendHistory(
+  file: string,
+  rows: readonly Row[],
+  revision: string,
+  machine: string,
+  rounds: number,
+  tookMs: number,
+): void {
   const title = existsSync(file)
     ? ''
     : '# Benchmark history\n\nEvery full `npm run bench` appends its table here (newest last).\n';
   const section = [
-    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${commit}${dirty}`,
+    `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ${revision}`,
     '',
     `${machine} · ${rounds} rounds · ${(tookMs / 1000).toFixed(0)} s`,
     '',
