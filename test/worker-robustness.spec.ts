@@ -160,6 +160,11 @@ describe('worker robustness', () => {
     ['null', 'null', 'its opts field (read by the broker) is not a JSON object (it is null)'],
     ['a string', '"fast"', 'its opts field (read by the broker) is not a JSON object (it is a string)'],
     ['an array', '[1]', 'its opts field (read by the broker) is not a JSON object (it is an array)'],
+    [
+      'with attempts that is not a number',
+      '{"attempts":"many"}',
+      'its opts field (read by the broker) is not options BullMQ can use (attempts an integer ≥ 0) (its attempts is "many")',
+    ],
   ])(
     'a job whose opts is JSON but %s fails at once with the reason (null stayed active, a string ran the job), and later jobs are handled',
     (_, value, reason) => expectSpoiltJobToFail('opts', value, reason),

@@ -58,6 +58,12 @@ const ALL_GARBAGE: { name: string; data?: unknown; field?: string; value?: strin
     reason: 'its opts field (read by the broker) is not a JSON object',
   },
   {
+    name: 'opts-attempts-not-a-number',
+    field: 'opts',
+    value: '{"attempts":"many"}',
+    reason: 'its opts field (read by the broker) is not options BullMQ can use',
+  },
+  {
     name: 'progress-cut-short',
     field: 'progress',
     value: '{"a":',

@@ -140,10 +140,37 @@ function unreadableField(field: string, value: string): UnreadableJobData | unde
     return new UnreadableJobData(value.slice(0, 120), (error as Error).message, field);
   }
   if (field === 'progress' || (field === 'parent' && parsed === null)) return undefined;
-  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return undefined;
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    return field === 'opts' ? unreadableOption(value, parsed as Record<string, unknown>) : undefined;
+  }
   const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
   return new UnreadableJobData(value.slice(0, 120), `it is ${got}`, field, 'a JSON object');
 }
+
+/**
+ * The job options BullMQ counts with, checked for their type: `attempts: "many"` made every comparison false, so the
+ * job ran with no retry budget anyone had set.
+ */
+function unreadableOption(value: string, opts: Record<string, unknown>): UnreadableJobData | undefined {
+  for (const [name, min] of NUMERIC_OPTIONS) {
+    const option = opts[name];
+    if (option === undefined || (typeof option === 'number' && Number.isInteger(option) && option >= min)) continue;
+    return new UnreadableJobData(
+      value.slice(0, 120),
+      `its ${name} is ${JSON.stringify(option)}`,
+      'opts',
+      `options BullMQ can use (${name} an integer ≥ ${min})`,
+    );
+  }
+  return undefined;
+}
+
+/** Job options that must be integers, with their least value. */
+const NUMERIC_OPTIONS: readonly (readonly [string, number])[] = [
+  ['attempts', 0],
+  ['delay', 0],
+  ['priority', 0],
+];
 
 /** The backend calls that finish a job and may fetch the next one (BullMQ 6's Redis backend). */
 interface FinishingCalls {
