@@ -24,6 +24,7 @@ interface AsyncEmitter {
 @Injectable()
 export class EventEmitterBridge {
   private emitter: AsyncEmitter | null | undefined;
+  private reported: { registry: HandlerRegistry; report: BridgeReport | undefined } | undefined;
 
   constructor(
     private readonly explorer: EventHandlersExplorer,
@@ -50,6 +51,12 @@ export class EventEmitterBridge {
    * a wire name but matches none (a likely typo). `undefined` when the bridge is off or the app has no EventEmitter2.
    */
   report(registry: HandlerRegistry): BridgeReport | undefined {
+    // The boot log and the manifest both ask; the providers are scanned once per registry.
+    if (this.reported?.registry !== registry) this.reported = { registry, report: this.scan(registry) };
+    return this.reported.report;
+  }
+
+  private scan(registry: HandlerRegistry): BridgeReport | undefined {
     if (this.emitter === undefined) this.emitter = this.options.eventEmitterBridge ? this.findEmitter() : null;
     if (!this.emitter) return undefined;
     const key = listenerMetadataKey();

@@ -76,15 +76,16 @@ export async function stopWorker(
     dropConnection(client as unknown as Redis);
     const blocking = await backend.blockingClient;
     if (blocking) dropConnection(blocking as unknown as Redis);
-    if (outcome === 'lost' && (await Promise.race([closing, deadline.promise])) !== 'timeout') return;
     if (outcome === 'lost') {
-      logger.warn(`Worker ${worker.name}: still closing after ${timeoutMs} ms, its connection to Redis dropped.`);
-    } else {
-      logger.warn(
-        `Worker ${worker.name}: ${handlers.value} handler(s) still running after ${timeoutMs} ms; closed its connections anyway. ` +
-          `Their jobs stay active until their lock expires, then a worker picks them up again.`,
-      );
+      if ((await Promise.race([closing, deadline.promise])) === 'timeout') {
+        logger.warn(`Worker ${worker.name}: still closing after ${timeoutMs} ms, its connection to Redis dropped.`);
+      }
+      return;
     }
+    logger.warn(
+      `Worker ${worker.name}: ${handlers.value} handler(s) still running after ${timeoutMs} ms; closed its connections anyway. ` +
+        `Their jobs stay active until their lock expires, then a worker picks them up again.`,
+    );
   } finally {
     deadline.cancel();
   }
