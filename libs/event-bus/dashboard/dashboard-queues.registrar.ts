@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { Queue } from 'bullmq';
 import type { ManifestEvent, ManifestHandler } from '../src/handlers/handler-manifest';
 import { EventBusManifest } from '../src/module/event-bus-manifest';
-import { EVENT_TRANSPORT, EventTransport } from '../src/transport/event-transport';
+import { EVENT_TRANSPORT, EventTransport } from '../src/contracts/event-transport';
 import { LaneQueueAdapter } from './lane-queue.adapter';
 
 /** Job data as the bus writes it, as far as the board's job names need. */

@@ -1,4 +1,4 @@
-import { isLaneQueueName } from '../src/handlers/partition-lanes';
+import { isLaneQueueName } from '../src/contracts/lane-names';
 import type { DashboardMiddleware } from './dashboard-middleware';
 import { LaneOrderLockedError, LaneOrderOperation, LaneSettingLockedError } from './errors';
 

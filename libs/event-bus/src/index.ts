@@ -7,21 +7,14 @@ export {
   EVENT_BUS_OPTIONS_TYPE,
   EVENT_BUS_ASYNC_OPTIONS_TYPE,
 } from './module/event-bus.module-definition';
-export type {
-  BroadcastScope,
-  EventBusModuleOptions,
-  EventBusRole,
-  EventJobDefaults,
-  EventWorkerOptions,
-  JobRetention,
-  ResolvedEventBusOptions,
-} from './module/event-bus-options';
-export { EventBusModuleDefaults } from './module/event-bus-options';
+export type { BroadcastScope, EventBusModuleOptions, EventBusRole, EventJobDefaults, EventWorkerOptions, ResolvedEventBusOptions } from './contracts/event-bus-options';
+export type { JobRetention } from './contracts/delivery';
+export { EventBusModuleDefaults } from './module/event-bus-defaults';
 export { resolveEventBusOptions } from './module/resolve-options';
-export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './module/tokens';
+export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './contracts/tokens';
 
 // Publishing
-export { EventBus } from './event-bus';
+export { EventBus } from './publishing/event-bus';
 export type {
   PreparedEvent,
   PublishObserver,
@@ -29,12 +22,12 @@ export type {
   PublishOptions,
   PublishReceipt,
   RefusedListener,
-} from './event-bus';
+} from './publishing/event-bus';
 
 // Broadcast (every node, at most once)
 export { BroadcastFeed } from './broadcast/broadcast-feed';
 export type { BroadcastEvent } from './broadcast/broadcast-event';
-export type { BroadcastMessage } from './broadcast/broadcast-message';
+export type { BroadcastMessage } from './contracts/broadcast-message';
 
 // Transactions and the outbox (the ORM-specific stores are in nestjs-durable-bus/typeorm and /drizzle)
 export { withEventBus } from './transactions/with-event-bus';
@@ -43,59 +36,54 @@ export { currentTransactionScope, TransactionScope } from './transactions/transa
 export { EventBusOutbox } from './outbox/event-bus-outbox';
 export { OutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelayStats } from './outbox/outbox-relay';
-export { OutboxDefaults } from './outbox/outbox-options';
-export type { OutboxOptions, ResolvedOutboxOptions } from './outbox/outbox-options';
-export type { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox/outbox-store';
-export { PostgresOutboxStore } from './outbox/postgres-outbox-store';
-export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './outbox/postgres-outbox-store';
-export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './outbox/outbox-schema';
+export { OutboxDefaults } from './contracts/outbox-options';
+export type { OutboxOptions, ResolvedOutboxOptions } from './contracts/outbox-options';
+export type { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './contracts/outbox-store';
+export { PostgresOutboxStore } from './postgres/postgres-outbox-store';
+export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './postgres/postgres-outbox-store';
+export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './postgres/outbox-schema';
 
 // The inbox (exactly-once effects; the ORM-specific stores are in nestjs-durable-bus/typeorm and /drizzle)
 export { EventBusInbox } from './inbox/event-bus-inbox';
 export type { InboxDuplicate, InboxStats } from './inbox/event-bus-inbox';
-export { InboxDefaults } from './inbox/inbox-options';
-export type { InboxOptions, ResolvedInboxOptions, TransactionHostLike } from './inbox/inbox-options';
-export type { InboxStore } from './inbox/inbox-store';
-export { PostgresInboxStore } from './inbox/postgres-inbox-store';
-export type { PostgresInboxOptions } from './inbox/postgres-inbox-store';
-export { DEFAULT_INBOX_TABLE, inboxMigrationSql } from './inbox/inbox-schema';
+export { InboxDefaults } from './contracts/inbox-options';
+export type { InboxOptions, ResolvedInboxOptions, TransactionHostLike } from './contracts/inbox-options';
+export type { InboxStore } from './contracts/inbox-store';
+export { PostgresInboxStore } from './postgres/postgres-inbox-store';
+export type { PostgresInboxOptions } from './postgres/postgres-inbox-store';
+export { DEFAULT_INBOX_TABLE, inboxMigrationSql } from './postgres/inbox-schema';
 
 // Partition lanes
 export { ParkedKeys } from './partitions/parked-keys';
-export { laneOf, laneQueueName } from './handlers/partition-lanes';
+export { laneOf, laneQueueName } from './contracts/lane-names';
 
 // The event contract
 export { BusEvent, getEventDefinition } from './events/bus-event.decorator';
 export type { BusEventOptions, EventDefinition } from './events/bus-event.decorator';
 export { BusType } from './events/bus-type.decorator';
 export type { EventClass, PartitionKeyField, PartitionKeySelector, PartitionKeyValue } from './events/event-class';
-export type { EventEnvelope, EventJobData } from './events/event-envelope';
-export { jobIdOf } from './events/event-envelope';
+export type { EventEnvelope, EventJobData } from './contracts/event-envelope';
+export { jobIdOf } from './contracts/event-envelope';
 
 // Codec
 export { EventCodec } from './codec/event-codec';
-export type { EncodedPayload } from './codec/event-codec';
+export type { EncodedPayload } from './contracts/event-envelope';
 export { defineValueType } from './codec/value-type';
-export type { JsonValue, ValueType } from './codec/value-type';
+export type { JsonValue, ValueType } from './contracts/value-type';
 
 // Handlers
 export { OnEvent } from './handlers/on-event.decorator';
 export type { EventHandlerMethod } from './handlers/on-event.decorator';
 export { OnEventAsync } from './handlers/on-event-async.decorator';
 export { OnEventBroadcast } from './handlers/on-event-broadcast.decorator';
-export type {
-  BackoffOptions,
-  ExhaustedPolicy,
-  OnEventAsyncOptions,
-  OnEventBroadcastOptions,
-  OnEventOptions,
-} from './handlers/handler-options';
-export type { EventContext } from './dispatch/event-context';
-export type { HandlerInterceptor, InterceptedHandler } from './dispatch/handler-interceptor';
+export type { OnEventAsyncOptions, OnEventBroadcastOptions, OnEventOptions } from './handlers/handler-options';
+export type { BackoffOptions, ExhaustedPolicy } from './contracts/delivery';
+export type { EventContext } from './contracts/event-context';
+export type { HandlerInterceptor, InterceptedHandler } from './contracts/handler-interceptor';
 export { currentEventContext } from './dispatch/event-context';
 
 // Transports
-export { EVENT_TRANSPORT } from './transport/event-transport';
+export { EVENT_TRANSPORT } from './contracts/event-transport';
 export type {
   ConsumerSpec,
   DeliveryOptions,
@@ -108,8 +96,8 @@ export type {
   JobProcessor,
   OutgoingJob,
   PendingJobs,
-} from './transport/event-transport';
-export type { BroadcastChannel } from './broadcast/broadcast-channel';
+} from './contracts/event-transport';
+export type { BroadcastChannel } from './contracts/broadcast-channel';
 export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
 

@@ -1,5 +1,5 @@
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
-import type { EventTransport, PendingJobs } from '../src/transport/event-transport';
+import type { EventTransport, PendingJobs } from '../src/contracts/event-transport';
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
 import { DrainTimeoutError } from './errors/drain-timeout.error';
 

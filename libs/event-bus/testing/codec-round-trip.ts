@@ -1,4 +1,4 @@
-import type { ValueType } from '../src/codec/value-type';
+import type { ValueType } from '../src/contracts/value-type';
 import type { HandlerInvoker } from '../src/dispatch/handler-invoker';
 import type { AsyncHandlerDefinition } from '../src/handlers/handler-definition';
 import { EventRoundTripError } from './errors/event-round-trip.error';

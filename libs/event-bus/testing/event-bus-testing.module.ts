@@ -1,12 +1,12 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
-import type { EventBusModuleOptions } from '../src/module/event-bus-options';
+import type { EventBusModuleOptions } from '../src/contracts/event-bus-options';
 import { EventBusModule } from '../src/module/event-bus.module';
 import { EVENT_BUS_MODULE_OPTIONS } from '../src/module/event-bus.module-definition';
 import { resolveEventBusOptions } from '../src/module/resolve-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from '../src/module/tokens';
-import { EVENT_TRANSPORT } from '../src/transport/event-transport';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../src/contracts/tokens';
+import { EVENT_TRANSPORT } from '../src/contracts/event-transport';
 import { EventBusTestKit } from './event-bus-test-kit';
 import type { EventBusTestingMode } from './testing-mode';
 import { isInsideTest } from './open-kits';

@@ -1,4 +1,4 @@
-import type { ValueType } from '../src/codec/value-type';
+import type { ValueType } from '../src/contracts/value-type';
 import { findDifference, ValueDifference } from './value-difference';
 
 /**

@@ -1,11 +1,11 @@
 import type { EventCodec } from '../src/codec/event-codec';
-import type { ValueType } from '../src/codec/value-type';
+import type { ValueType } from '../src/contracts/value-type';
 import { newEnvelope } from '../src/dispatch/event-context';
 import type { HandlerInvoker } from '../src/dispatch/handler-invoker';
 import { SyncHandlerError } from '../src/errors/sync-handler.error';
 import { requireEventDefinition } from '../src/events/bus-event.decorator';
 import { classOf } from '../src/events/event-class';
-import { EventEnvelope, jobIdOf, toJobData } from '../src/events/event-envelope';
+import { EventEnvelope, jobIdOf, toJobData } from '../src/contracts/event-envelope';
 import type { AsyncHandlerDefinition, HandlerDefinition } from '../src/handlers/handler-definition';
 import type { HandlerRegistry } from '../src/handlers/handler-registry';
 import { assertRoundTrip } from './codec-round-trip';

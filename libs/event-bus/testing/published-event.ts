@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../src/events/event-envelope';
+import type { EventEnvelope } from '../src/contracts/event-envelope';
 import type { EventBusTestingMode } from './testing-mode';
 
 /**

@@ -1,5 +1,5 @@
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
-import type { ConsumerSpec, EventTransport, OutgoingJob, ParkedKey } from '../src/transport/event-transport';
+import type { ConsumerSpec, EventTransport, OutgoingJob, ParkedKey } from '../src/contracts/event-transport';
 import { InlineHandlerError } from './errors/inline-handler.error';
 
 /**

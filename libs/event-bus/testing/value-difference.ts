@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { ValueType } from '../src/codec/value-type';
+import type { ValueType } from '../src/contracts/value-type';
 
 /** Where two values first differ, and how. */
 export interface ValueDifference {

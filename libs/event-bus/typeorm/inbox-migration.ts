@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { DEFAULT_INBOX_TABLE, inboxMigrationSql } from '../src/inbox/inbox-schema';
+import { DEFAULT_INBOX_TABLE, inboxMigrationSql } from '../src/postgres/inbox-schema';
 
 /**
  * A TypeORM migration creating the inbox table (`migrations/002_inbox.sql`). Add it to the data source's

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from '../src/outbox/outbox-schema';
+import { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from '../src/postgres/outbox-schema';
 
 /**
  * A TypeORM migration creating the outbox table (`migrations/001_outbox.sql`). Add it to the data source's

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { SyncHandlerError } from '../errors';
-import { EventEnvelope } from '../events/event-envelope';
+import { EventEnvelope } from '../contracts/event-envelope';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { HandlerRegistry } from '../handlers/handler-registry';
-import { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 import { BridgeReport, LegacyListener, matchLegacyListeners } from './legacy-listeners';
 
 /** The part of EventEmitter2 the bridge uses (`onAny` tells it apart from Node's EventEmitter). */

@@ -1,14 +1,9 @@
 import { EventCodec } from '../codec/event-codec';
-import type { PreparedEvent } from '../event-bus';
+import type { BroadcastMessage } from '../contracts/broadcast-message';
+import { toEventData } from '../contracts/event-envelope';
 import { getEventDefinition } from '../events/bus-event.decorator';
 import { classOf } from '../events/event-class';
-import { EventJobData, toEventData } from '../events/event-envelope';
-
-/**
- * An event as it travels to every node: the envelope and the encoded payload, like a job's data without a handler.
- * Plain JSON, so any node (and any tool watching the relay) can read it.
- */
-export type BroadcastMessage = Omit<EventJobData, 'handler'>;
+import type { PreparedEvent } from '../publishing/event-bus';
 
 /** The message of a published event; reuses the payload its jobs already encoded, else encodes it. */
 export function toBroadcastMessage(prepared: PreparedEvent, codec: EventCodec): BroadcastMessage {

@@ -2,17 +2,19 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { EventCodec } from '../codec/event-codec';
 import { decodeEventData, UndecodableEventData } from '../dispatch/event-decoding';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
-import { EventBus, PreparedEvent } from '../event-bus';
+import { EventBus, PreparedEvent } from '../publishing/event-bus';
 import { EventDefinition, getEventDefinition } from '../events/bus-event.decorator';
-import { EventEnvelope } from '../events/event-envelope';
+import { EventEnvelope } from '../contracts/event-envelope';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
-import { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
-import { BroadcastChannel, LocalBroadcastChannel } from './broadcast-channel';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { EVENT_TRANSPORT, EventTransport } from '../contracts/event-transport';
+import { BroadcastChannel } from '../contracts/broadcast-channel';
+import { LocalBroadcastChannel } from './local-broadcast-channel';
 import { BroadcastFeed } from './broadcast-feed';
-import { BroadcastMessage, toBroadcastMessage } from './broadcast-message';
+import { BroadcastMessage } from '../contracts/broadcast-message';
+import { toBroadcastMessage } from './broadcast-message';
 
 /**
  * Runs broadcasts: relays each successfully published event (after its sync handlers and once its async jobs are

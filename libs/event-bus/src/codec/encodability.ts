@@ -1,5 +1,5 @@
 import { reservedKeyOf } from './exact-shapes';
-import { ValueType } from './value-type';
+import { ValueType } from '../contracts/value-type';
 
 /** Why a value cannot be encoded, and where. */
 export interface EncodingProblem {

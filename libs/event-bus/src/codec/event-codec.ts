@@ -1,3 +1,4 @@
+import type { EncodedPayload } from '../contracts/event-envelope';
 import { SuperJSON } from './bundled-superjson';
 import { EventBusConfigError, EventBusError, EventEncodingError } from '../errors';
 import { EventClass } from '../events/event-class';
@@ -5,13 +6,7 @@ import { EventDefinition } from '../events/bus-event.decorator';
 import { inspectPayload, PayloadInspection } from './encodability';
 import { EXACT_SHAPE_NAMES, EXACT_SHAPES, fromEntries } from './exact-shapes';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodedSize, largestField } from './payload-size';
-import { JsonValue, ValueType } from './value-type';
-
-/** An encoded payload: readable JSON plus the type annotations needed to restore it (absent when none). */
-export interface EncodedPayload {
-  readonly json: JsonValue;
-  readonly meta?: Record<string, unknown>;
-}
+import { JsonValue, ValueType } from '../contracts/value-type';
 
 /**
  * The one codec of a bus, on superjson: an event's fields become readable JSON (`json`) plus a small annotation of

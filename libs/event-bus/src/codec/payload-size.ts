@@ -1,4 +1,4 @@
-import { JsonValue } from './value-type';
+import { JsonValue } from '../contracts/value-type';
 
 /** The default of `maxPayloadBytes`: 1 MiB. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1_048_576;

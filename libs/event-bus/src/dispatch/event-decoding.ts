@@ -1,6 +1,6 @@
 import { EventCodec } from '../codec/event-codec';
 import { EventDefinition } from '../events/bus-event.decorator';
-import { EventEnvelope, EventJobData } from '../events/event-envelope';
+import { EventEnvelope, EventJobData } from '../contracts/event-envelope';
 
 /** An event as it was written: a job's data, or a broadcast message (the same fields without a handler). */
 export type EventData = Omit<EventJobData, 'handler'>;

@@ -2,20 +2,22 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventCodec } from '../codec/event-codec';
 import { EventBusConfigError, InvalidJobError, SyncHandlerError } from '../errors';
-import { EventEnvelope, EventJobData } from '../events/event-envelope';
+import { EventEnvelope, EventJobData } from '../contracts/event-envelope';
 import {
   AsyncHandlerDefinition,
   BroadcastHandlerDefinition,
   HandlerDefinition,
   SyncHandlerDefinition,
 } from '../handlers/handler-definition';
-import { JobAttempt, UnreadableJobData } from '../transport/event-transport';
-import type { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { EventBusInbox } from '../inbox/event-bus-inbox';
-import { contextOf, currentEventContext, EventContext } from './event-context';
+import { JobAttempt, UnreadableJobData } from '../contracts/event-transport';
+import type { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { INBOX_GATE, InboxGate } from '../contracts/inbox-gate';
+import { contextOf, currentEventContext } from './event-context';
+import { EventContext } from '../contracts/event-context';
 import { decodeEventData, UndecodableEventData } from './event-decoding';
-import { HandlerInterceptor, intercepted } from './handler-interceptor';
+import { intercepted } from './handler-interceptor';
+import { HandlerInterceptor } from '../contracts/handler-interceptor';
 
 /**
  * The one place every handler call goes through, sync or async, in production and in tests: it builds the
@@ -30,7 +32,7 @@ export class HandlerInvoker implements OnModuleInit {
     @Inject(EVENT_CODEC) private readonly codec: EventCodec,
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly moduleRef: ModuleRef,
-    private readonly inbox: EventBusInbox,
+    @Inject(INBOX_GATE) private readonly inbox: InboxGate,
   ) {}
 
   /** Resolves the `interceptors` option: instances as given, classes from the app's providers. */

@@ -2,14 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { EventBusConfigError } from '../errors';
 import { EventDefinition, requireEventDefinition, toPartitionKey } from '../events/bus-event.decorator';
-import { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import {
-  assertLaneCount,
-  assertNonNegativeInteger,
-  assertPositiveInteger,
-  normalizeBackoff,
-} from '../module/resolve-options';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { assertLaneCount, assertNonNegativeInteger, assertPositiveInteger, normalizeBackoff } from '../contracts/option-checks';
 import { EventHandlersAccessor } from './event-handlers.accessor';
 import {
   AsyncHandlerDefinition,
@@ -19,7 +14,7 @@ import {
   SyncHandlerDefinition,
 } from './handler-definition';
 import { OnEventAsyncOptions } from './handler-options';
-import { laneQueueName } from './partition-lanes';
+import { laneQueueName } from '../contracts/lane-names';
 import { HandlerSubscription } from './handler-metadata';
 import { HandlerRegistry } from './handler-registry';
 

@@ -1,7 +1,7 @@
 import { EventDefinition } from '../events/bus-event.decorator';
-import { EventContext } from '../dispatch/event-context';
-import { DeliveryOptions } from '../transport/event-transport';
-import { ExhaustedPolicy } from './handler-options';
+import { EventContext } from '../contracts/event-context';
+import { DeliveryOptions } from '../contracts/event-transport';
+import { ExhaustedPolicy } from '../contracts/delivery';
 
 interface HandlerDefinitionBase {
   readonly id: string;

@@ -1,4 +1,4 @@
-import { BackoffOptions, ExhaustedPolicy } from './handler-options';
+import { BackoffOptions, ExhaustedPolicy } from '../contracts/delivery';
 import { HandlerRegistry } from './handler-registry';
 
 /** One discovered handler, as the manifest describes it. */

@@ -1,13 +1,5 @@
+import type { BackoffOptions, ExhaustedPolicy } from '../contracts/delivery';
 import { PartitionKeyValue } from '../events/event-class';
-
-/** Retry delay policy of an async handler: a fixed delay, or one that doubles with every attempt. */
-export interface BackoffOptions {
-  readonly type: 'fixed' | 'exponential';
-  /** Milliseconds: the delay (fixed) or the first delay (exponential: delay × 2^(attempt-1)). */
-  readonly delay: number;
-  /** 0..1: the fraction of each delay that is randomised, to spread retry storms. Default 0. */
-  readonly jitter?: number;
-}
 
 /** Options of {@link OnEvent} (sync handlers). */
 export interface OnEventOptions {
@@ -73,5 +65,3 @@ export interface OnEventAsyncOptions<E extends object = object> {
   readonly inbox?: boolean;
 }
 
-/** See {@link OnEventAsyncOptions.onExhausted}. */
-export type ExhaustedPolicy = 'dead-letter' | 'park';

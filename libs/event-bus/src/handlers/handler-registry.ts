@@ -1,5 +1,5 @@
 import { EventDefinition } from '../events/bus-event.decorator';
-import { LaneGroup } from '../transport/event-transport';
+import { LaneGroup } from '../contracts/event-transport';
 import {
   AsyncHandlerDefinition,
   BroadcastHandlerDefinition,

@@ -1,5 +1,5 @@
 import { EventClass } from '../events/event-class';
-import { EventContext } from '../dispatch/event-context';
+import { EventContext } from '../contracts/event-context';
 import { addHandlerSubscription } from './handler-metadata';
 import { OnEventOptions } from './handler-options';
 

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InboxTransactionError } from '../errors';
 import { errorMessage } from '../errors/error-message';
-import { EventContext } from '../dispatch/event-context';
-import { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
+import { EventContext } from '../contracts/event-context';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 import { currentTransactionScope } from '../transactions/transaction-scope';
-import { ResolvedInboxOptions } from './inbox-options';
-import { InboxStore } from './inbox-store';
+import { ResolvedInboxOptions } from '../contracts/inbox-options';
+import { InboxStore } from '../contracts/inbox-store';
+import type { InboxGate } from '../contracts/inbox-gate';
 
 /** What a job of an inbox handler resolves with when its event was handled already (the job's return value). */
 export interface InboxDuplicate {
@@ -29,7 +30,7 @@ export interface InboxStats {
  * to read {@link stats} or to prune in scripts.
  */
 @Injectable()
-export class EventBusInbox {
+export class EventBusInbox implements InboxGate {
   /** The store, `undefined` when the inbox is off. */
   readonly store: InboxStore | undefined;
   private readonly options: ResolvedInboxOptions | undefined;

@@ -1,7 +1,7 @@
 import { createBullMqTransport } from '../transport/bullmq/bullmq-transport.loader';
-import { EventTransport } from '../transport/event-transport';
+import { EventTransport } from '../contracts/event-transport';
 import { InMemoryTransport } from '../transport/in-memory/in-memory.transport';
-import { ResolvedEventBusOptions } from './event-bus-options';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
 
 /** The transport the options ask for (bullmq and ioredis are loaded only for the BullMQ one). */
 export function createTransport(options: ResolvedEventBusOptions): EventTransport {

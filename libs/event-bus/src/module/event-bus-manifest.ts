@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { buildHandlerManifest, HandlerManifest, ManifestEvent } from '../handlers/handler-manifest';
-import { EVENT_TRANSPORT, EventTransport } from '../transport/event-transport';
-import { ResolvedEventBusOptions } from './event-bus-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
+import { EVENT_TRANSPORT, EventTransport } from '../contracts/event-transport';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 
 /**
  * What the bus discovered in this app, as read-only data: every event with its handlers (mode, queue, delivery,

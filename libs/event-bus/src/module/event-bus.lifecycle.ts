@@ -16,10 +16,10 @@ import { AsyncHandlerDefinition } from '../handlers/handler-definition';
 import { laneGroups } from '../handlers/handler-registry';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { EventBusInbox } from '../inbox/event-bus-inbox';
-import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../transport/event-transport';
-import { ResolvedEventBusOptions } from './event-bus-options';
+import { ConsumerSpec, EVENT_TRANSPORT, EventTransport, JobProcessor } from '../contracts/event-transport';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
 import { EventBusManifest } from './event-bus-manifest';
-import { RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 
 /**
  * Owns the bus's moving parts across the app's life: discovers handlers and logs the manifest at init, starts one

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { EventBusModuleOptions } from './event-bus-options';
+import { EventBusModuleOptions } from '../contracts/event-bus-options';
 
 export const {
   ConfigurableModuleClass: ConfigurableEventBusModule,

@@ -6,20 +6,21 @@ import { BroadcastFeed } from '../broadcast/broadcast-feed';
 import { Broadcaster } from '../broadcast/broadcaster';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
-import { EventBus } from '../event-bus';
+import { EventBus } from '../publishing/event-bus';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { EventBusInbox } from '../inbox/event-bus-inbox';
+import { INBOX_GATE } from '../contracts/inbox-gate';
 import { ParkedKeys } from '../partitions/parked-keys';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
-import { EVENT_TRANSPORT } from '../transport/event-transport';
+import { EVENT_TRANSPORT } from '../contracts/event-transport';
 import { createTransport } from './create-transport';
-import { EventBusModuleOptions, ResolvedEventBusOptions } from './event-bus-options';
+import { EventBusModuleOptions, ResolvedEventBusOptions } from '../contracts/event-bus-options';
 import { ConfigurableEventBusModule, EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
 import { EventBusLifecycle } from './event-bus.lifecycle';
 import { resolveEventBusOptions } from './resolve-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 
 /**
  * The event bus. Import once, in the root module; it is global.
@@ -60,6 +61,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     Broadcaster,
     EventBusOutbox,
     EventBusInbox,
+    { provide: INBOX_GATE, useExisting: EventBusInbox },
   ],
   exports: [
     EventBus,

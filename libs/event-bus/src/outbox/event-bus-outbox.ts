@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ResolvedEventBusOptions } from '../module/event-bus-options';
-import { RESOLVED_EVENT_BUS_OPTIONS } from '../module/tokens';
-import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from '../transport/event-transport';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from '../contracts/event-transport';
 import { TransactionScope } from '../transactions/transaction-scope';
 import { OutboxRelay } from './outbox-relay';
-import { OutboxStore } from './outbox-store';
+import { OutboxStore } from '../contracts/outbox-store';
 
 /**
  * The bus's outbox, when the `outbox` option is set: where `publish` puts the jobs of a publish made inside a

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { EventTransport } from '../transport/event-transport';
-import { ResolvedOutboxOptions } from './outbox-options';
-import { ClaimedBatch, OutboxStore } from './outbox-store';
+import { EventTransport } from '../contracts/event-transport';
+import { ResolvedOutboxOptions } from '../contracts/outbox-options';
+import { ClaimedBatch, OutboxStore } from '../contracts/outbox-store';
 import { errorMessage } from '../errors/error-message';
 
 /** Relay counters, and the latency from a row's insert to its enqueue (both on the database clock). */

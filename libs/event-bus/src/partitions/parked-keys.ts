@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventBusConfigError } from '../errors';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
 import { laneGroups } from '../handlers/handler-registry';
-import { laneOf } from '../handlers/partition-lanes';
-import { EVENT_TRANSPORT, EventTransport, ParkedKey, ReleaseMode } from '../transport/event-transport';
+import { laneOf } from '../contracts/lane-names';
+import { EVENT_TRANSPORT, EventTransport, ParkedKey, ReleaseMode } from '../contracts/event-transport';
 
 /**
  * Parked keys of partitioned handlers with `onExhausted: 'park'`: list them, and release one so it resumes in order.

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { EventTransport, OutgoingJob } from '../transport/event-transport';
+import { EventTransport, OutgoingJob } from '../contracts/event-transport';
 import { AfterCommitDispatchError } from '../errors';
 
 /**

@@ -1,4 +1,4 @@
-import { BackoffOptions } from '../handlers/handler-options';
+import { BackoffOptions } from '../contracts/delivery';
 
 /**
  * Delay before the next try after `attemptsMade` failed tries, computed like BullMQ does, so the in-memory

@@ -1,5 +1,5 @@
 import { EventBusError } from '../../src/errors/event-bus.error';
-import type { PendingJobs } from '../../src/transport/event-transport';
+import type { PendingJobs } from '../../src/contracts/event-transport';
 
 export type { PendingJobs };
 

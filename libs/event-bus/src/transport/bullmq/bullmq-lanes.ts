@@ -3,10 +3,10 @@ import { Logger } from '@nestjs/common';
 import { Job, Queue, RateLimitError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { EventBusConfigError, isUnrecoverableError } from '../../errors';
-import { partitionKeyOfJob as partitionKeyOf } from '../../events/event-envelope';
-import { laneQueueName } from '../../handlers/partition-lanes';
+import { partitionKeyOfJob as partitionKeyOf } from '../../contracts/event-envelope';
+import { laneQueueName } from '../../contracts/lane-names';
 import { backoffDelay } from '../backoff';
-import { ConsumerSpec, LaneGroup, LaneSpec, ParkedKey, ReleaseMode } from '../event-transport';
+import { ConsumerSpec, LaneGroup, LaneSpec, ParkedKey, ReleaseMode } from '../../contracts/event-transport';
 
 /** Data of the control job that releases a parked key, run at the head of its lane. */
 interface ReleaseControl {

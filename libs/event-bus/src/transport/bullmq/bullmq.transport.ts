@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Job, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
+import type { BroadcastChannel } from '../../contracts/broadcast-channel';
 import { RelayBroadcastChannel } from './relay-broadcast-channel';
 import { isUnrecoverableError, JobWriteError } from '../../errors';
-import { EventWorkerOptions } from '../../module/event-bus-options';
+import { EventWorkerOptions } from '../../contracts/event-bus-options';
 import {
   ConsumerSpec,
   EventTransport,
@@ -13,7 +13,7 @@ import {
   ParkedKey,
   PendingJobs,
   ReleaseMode,
-} from '../event-transport';
+} from '../../contracts/event-transport';
 import { BullMqLanes } from './bullmq-lanes';
 import { EventWorker } from './event-worker';
 import { WriteBatcher } from '../write-batcher';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
-import { UnreadableJobData } from '../event-transport';
+import { UnreadableJobData } from '../../contracts/event-transport';
 
 /**
  * A Worker that survives a job hash it cannot read. BullMQ parses a fetched job's `opts` (and `progress`, `parent`)

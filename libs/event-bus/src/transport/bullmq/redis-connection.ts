@@ -1,8 +1,8 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
-import type { RedisConnectionSetting } from '../redis-connection-setting';
+import type { RedisConnectionSetting } from '../../contracts/redis-connection-setting';
 
-export type { RedisConnectionSetting } from '../redis-connection-setting';
+export type { RedisConnectionSetting } from '../../contracts/redis-connection-setting';
 
 /**
  * True when the setting is a live ioredis client rather than a description of one. (The public setting type is the

@@ -1,8 +1,8 @@
 import { Relay } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeClient, connectionLost } from './redis-connection';
-import { BroadcastChannel } from '../../broadcast/broadcast-channel';
-import { BroadcastMessage } from '../../broadcast/broadcast-message';
+import { BroadcastChannel } from '../../contracts/broadcast-channel';
+import { BroadcastMessage } from '../../contracts/broadcast-message';
 
 /** Relay namespace of the bus's broadcasts, under the bus's prefix. */
 const NAMESPACE = 'event-bus';

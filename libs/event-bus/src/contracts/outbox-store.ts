@@ -1,4 +1,4 @@
-import { OutgoingJob } from '../transport/event-transport';
+import { OutgoingJob } from './event-transport';
 
 /** A job stored in the outbox, as the relay reads it back. */
 export interface OutboxRow {

@@ -1,7 +1,7 @@
-import type { PgPoolLike, PgResult, TransactionQuery } from '../outbox/postgres-outbox-store';
-import { withPoolClient } from '../outbox/postgres-connection';
+import type { PgPoolLike, PgResult, TransactionQuery } from './postgres-outbox-store';
+import { withPoolClient } from './postgres-connection';
 import { checkInboxTableName, DEFAULT_INBOX_TABLE } from './inbox-schema';
-import { InboxStore } from './inbox-store';
+import { InboxStore } from '../contracts/inbox-store';
 
 /** Options of the PostgreSQL inbox stores. */
 export interface PostgresInboxOptions {

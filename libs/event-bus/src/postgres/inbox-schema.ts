@@ -1,4 +1,4 @@
-import { checkTableName } from '../outbox/outbox-schema';
+import { checkTableName } from './outbox-schema';
 
 /** Default name of the inbox table. */
 export const DEFAULT_INBOX_TABLE = 'durable_bus_inbox';

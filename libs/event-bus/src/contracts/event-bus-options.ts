@@ -1,12 +1,12 @@
 import type { Type } from '@nestjs/common';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec/payload-size';
-import type { HandlerInterceptor } from '../dispatch/handler-interceptor';
-import { ValueType } from '../codec/value-type';
-import { EventTransport } from '../transport/event-transport';
-import type { JobRetention, RedisConnectionSetting } from '../transport/redis-connection-setting';
-import { BackoffOptions } from '../handlers/handler-options';
-import type { OutboxOptions, ResolvedOutboxOptions } from '../outbox/outbox-options';
-import type { InboxOptions, ResolvedInboxOptions } from '../inbox/inbox-options';
+import type { HandlerInterceptor } from './handler-interceptor';
+import { ValueType } from './value-type';
+import { EventTransport } from './event-transport';
+import type { RedisConnectionSetting } from './redis-connection-setting';
+import type { JobRetention } from './delivery';
+import { BackoffOptions } from './delivery';
+import type { OutboxOptions, ResolvedOutboxOptions } from './outbox-options';
+import type { InboxOptions, ResolvedInboxOptions } from './inbox-options';
 
 /**
  * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
@@ -17,7 +17,7 @@ export type BroadcastScope = 'handled' | 'all';
 /** Which side of the bus a process takes on. `publish` works in every role (handlers publish follow-ups). */
 export type EventBusRole = 'publisher' | 'consumer' | 'both';
 
-export type { JobRetention } from '../transport/redis-connection-setting';
+export type { JobRetention } from './delivery';
 
 /** Job options every async handler starts from; a handler's own options override them. */
 export interface EventJobDefaults {
@@ -124,32 +124,6 @@ export interface EventBusModuleOptions {
    * first records `(handler id, event id)`, so a redelivered job does not repeat its database work. Off by default.
    */
   readonly inbox?: InboxOptions;
-}
-
-/** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
-export class EventBusModuleDefaults {
-  readonly transport: 'bullmq' | 'in-memory' | EventTransport = 'bullmq';
-  readonly prefix: string = 'bus';
-  readonly role: EventBusRole = 'both';
-  readonly concurrency: number = 10;
-  readonly lanes: number = 8;
-  readonly shutdownTimeout: number = 10_000;
-  readonly publishTimeout: number = 5_000;
-  readonly maxPendingPublishes: number = 10_000;
-  readonly maxChainDepth: number = 32;
-  readonly interceptors: readonly (HandlerInterceptor | Type<HandlerInterceptor>)[] = [];
-  readonly valueTypes: readonly ValueType[] = [];
-  readonly maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES;
-  readonly eventEmitterBridge: boolean = true;
-  readonly logManifest: boolean = true;
-  readonly broadcast: BroadcastScope = 'handled';
-  readonly worker: EventWorkerOptions = {};
-  readonly defaultJobOptions: Required<EventJobDefaults> = {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 86_400 },
-    removeOnFail: false,
-  };
 }
 
 /** Options after defaults were applied and values checked. */

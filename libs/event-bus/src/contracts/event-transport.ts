@@ -1,7 +1,7 @@
-import type { BroadcastChannel } from '../broadcast/broadcast-channel';
-import { EventJobData } from '../events/event-envelope';
-import { BackoffOptions, ExhaustedPolicy } from '../handlers/handler-options';
-import type { JobRetention } from './redis-connection-setting';
+import type { BroadcastChannel } from './broadcast-channel';
+import { EventJobData } from './event-envelope';
+import { BackoffOptions, ExhaustedPolicy } from './delivery';
+import type { JobRetention } from './delivery';
 
 /** How one job is delivered: tries, delays, retention. */
 export interface DeliveryOptions {

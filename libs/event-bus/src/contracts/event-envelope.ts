@@ -1,4 +1,10 @@
-import { EncodedPayload } from '../codec/event-codec';
+import type { JsonValue } from './value-type';
+
+/** An encoded payload: readable JSON plus the type annotations needed to restore it (absent when none). */
+export interface EncodedPayload {
+  readonly json: JsonValue;
+  readonly meta?: Record<string, unknown>;
+}
 
 /** The identity of one published event, shared by every handler that sees it. */
 export interface EventEnvelope {

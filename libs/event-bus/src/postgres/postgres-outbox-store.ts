@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { OutgoingJob } from '../transport/event-transport';
+import { OutgoingJob } from '../contracts/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
-import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox-store';
+import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from '../contracts/outbox-store';
 import { errorMessage } from '../errors/error-message';
 import { guardPool, PgClientLike, PgOwnClientLike, PgPoolLike, PgResult, withPoolClient } from './postgres-connection';
 import { EventBusConfigError } from '../errors/event-bus-config.error';

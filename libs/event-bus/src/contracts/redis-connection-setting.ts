@@ -30,13 +30,3 @@ export interface RedisClientLike {
 /** A Redis URL (`redis://host:6379/0`), ioredis options, or an ioredis instance the app owns. */
 export type RedisConnectionSetting =
   string | RedisConnectionOptions | RedisConnectionOptionsWithExtras | RedisClientLike;
-
-/**
- * How long finished jobs are kept: `true` removes at once, `false` keeps forever, a number keeps that many, or
- * `{ count }` / `{ age (s), count?, limit? }` (BullMQ's KeepJobs).
- */
-export type JobRetention =
-  | boolean
-  | number
-  | { readonly count: number }
-  | { readonly age: number; readonly count?: number; readonly limit?: number };

@@ -1,20 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventCodec, EncodedPayload } from './codec/event-codec';
-import { currentEventContext, newEnvelope } from './dispatch/event-context';
-import { HandlerInvoker } from './dispatch/handler-invoker';
-import { EventBusError, EventCycleError } from './errors';
-import { requireEventDefinition } from './events/bus-event.decorator';
-import { classOf } from './events/event-class';
-import { EventEnvelope, jobIdOf, toJobData } from './events/event-envelope';
-import { EventEmitterBridge } from './bridge/event-emitter.bridge';
-import { EventHandlersExplorer } from './handlers/event-handlers.explorer';
-import { AsyncHandlerDefinition } from './handlers/handler-definition';
-import { laneOf } from './handlers/partition-lanes';
-import { ResolvedEventBusOptions } from './module/event-bus-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './module/tokens';
-import { EventBusOutbox } from './outbox/event-bus-outbox';
-import { currentTransactionScope, TransactionScope } from './transactions/transaction-scope';
-import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from './transport/event-transport';
+import { EventCodec } from '../codec/event-codec';
+import { EncodedPayload } from '../contracts/event-envelope';
+import { currentEventContext, newEnvelope } from '../dispatch/event-context';
+import { HandlerInvoker } from '../dispatch/handler-invoker';
+import { EventBusError, EventCycleError } from '../errors';
+import { requireEventDefinition } from '../events/bus-event.decorator';
+import { classOf } from '../events/event-class';
+import { EventEnvelope, jobIdOf, toJobData } from '../contracts/event-envelope';
+import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
+import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
+import { AsyncHandlerDefinition } from '../handlers/handler-definition';
+import { laneOf } from '../contracts/lane-names';
+import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
+import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { EventBusOutbox } from '../outbox/event-bus-outbox';
+import { currentTransactionScope, TransactionScope } from '../transactions/transaction-scope';
+import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from '../contracts/event-transport';
 
 /** Options of one `publish`/`publishAll` call. */
 export interface PublishOptions {
