@@ -1,6 +1,11 @@
 import { SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore, TransactionQuery } from '../src/postgres/postgres-outbox-store';
+import {
+  PgPoolLike,
+  PostgresOutboxOptions,
+  PostgresOutboxStore,
+  TransactionQuery,
+} from '../src/postgres/postgres-outbox-store';
 
 /** A Drizzle node-postgres database (its `$client` is the pool). */
 export type DrizzleNodePgDatabase = NodePgDatabase<Record<string, unknown>> & { $client: unknown };

@@ -7,7 +7,14 @@ export {
   EVENT_BUS_OPTIONS_TYPE,
   EVENT_BUS_ASYNC_OPTIONS_TYPE,
 } from './module/event-bus.module-definition';
-export type { BroadcastScope, EventBusModuleOptions, EventBusRole, EventJobDefaults, EventWorkerOptions, ResolvedEventBusOptions } from './contracts/event-bus-options';
+export type {
+  BroadcastScope,
+  EventBusModuleOptions,
+  EventBusRole,
+  EventJobDefaults,
+  EventWorkerOptions,
+  ResolvedEventBusOptions,
+} from './contracts/event-bus-options';
 export type { JobRetention } from './contracts/delivery';
 export { EventBusModuleDefaults } from './module/event-bus-defaults';
 export { resolveEventBusOptions } from './module/resolve-options';
@@ -15,14 +22,9 @@ export { RESOLVED_EVENT_BUS_OPTIONS, EVENT_CODEC } from './contracts/tokens';
 
 // Publishing
 export { EventBus } from './publishing/event-bus';
-export type {
-  PreparedEvent,
-  PublishObserver,
-  PublishedListener,
-  PublishOptions,
-  PublishReceipt,
-  RefusedListener,
-} from './publishing/event-bus';
+export type { PublishReceipt } from './publishing/event-bus';
+export type { PreparedEvent, PublishOptions } from './publishing/job-planner';
+export type { PublishObserver, PublishedListener, RefusedListener } from './publishing/publish-hooks';
 
 // Broadcast (every node, at most once)
 export { BroadcastFeed } from './broadcast/broadcast-feed';
@@ -40,7 +42,12 @@ export { OutboxDefaults } from './contracts/outbox-options';
 export type { OutboxOptions, ResolvedOutboxOptions } from './contracts/outbox-options';
 export type { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './contracts/outbox-store';
 export { PostgresOutboxStore } from './postgres/postgres-outbox-store';
-export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './postgres/postgres-outbox-store';
+export type {
+  PgClientLike,
+  PgPoolLike,
+  PostgresOutboxOptions,
+  TransactionQuery,
+} from './postgres/postgres-outbox-store';
 export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './postgres/outbox-schema';
 
 // The inbox (exactly-once effects; the ORM-specific stores are in nestjs-durable-bus/typeorm and /drizzle)

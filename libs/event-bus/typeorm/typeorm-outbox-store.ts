@@ -1,6 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EventBusConfigError } from '../src/errors';
-import { PgPoolLike, PostgresOutboxOptions, PostgresOutboxStore, TransactionQuery } from '../src/postgres/postgres-outbox-store';
+import {
+  PgPoolLike,
+  PostgresOutboxOptions,
+  PostgresOutboxStore,
+  TransactionQuery,
+} from '../src/postgres/postgres-outbox-store';
 
 /**
  * The PostgreSQL outbox for TypeORM (with `@nestjs-cls/transactional-adapter-typeorm`, wrapped in `withEventBus`).

@@ -3,7 +3,7 @@ import type { BroadcastMessage } from '../contracts/broadcast-message';
 import { toEventData } from '../contracts/event-envelope';
 import { getEventDefinition } from '../events/bus-event.decorator';
 import { classOf } from '../events/event-class';
-import type { PreparedEvent } from '../publishing/event-bus';
+import type { PreparedEvent } from '../publishing/job-planner';
 
 /** The message of a published event; reuses the payload its jobs already encoded, else encodes it. */
 export function toBroadcastMessage(prepared: PreparedEvent, codec: EventCodec): BroadcastMessage {

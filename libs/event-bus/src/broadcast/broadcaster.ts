@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { EventCodec } from '../codec/event-codec';
 import { decodeEventData, UndecodableEventData } from '../dispatch/event-decoding';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
-import { EventBus, PreparedEvent } from '../publishing/event-bus';
+import { EventBus } from '../publishing/event-bus';
+import { PreparedEvent } from '../publishing/job-planner';
 import { EventDefinition, getEventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope } from '../contracts/event-envelope';
 import { decoratedWireClasses } from '../events/wire-classes';

@@ -4,4 +4,3 @@ import { EventJobData } from './event-envelope';
  * Plain JSON, so any node (and any tool watching the relay) can read it.
  */
 export type BroadcastMessage = Omit<EventJobData, 'handler'>;
-

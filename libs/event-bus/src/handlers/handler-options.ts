@@ -64,4 +64,3 @@ export interface OnEventAsyncOptions<E extends object = object> {
    */
   readonly inbox?: boolean;
 }
-

@@ -3,7 +3,12 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec/payload-size';
 import type { EventTransport } from '../contracts/event-transport';
 import type { HandlerInterceptor } from '../contracts/handler-interceptor';
 import type { ValueType } from '../contracts/value-type';
-import type { BroadcastScope, EventBusRole, EventJobDefaults, EventWorkerOptions } from '../contracts/event-bus-options';
+import type {
+  BroadcastScope,
+  EventBusRole,
+  EventJobDefaults,
+  EventWorkerOptions,
+} from '../contracts/event-bus-options';
 
 /** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
 export class EventBusModuleDefaults {

@@ -7,6 +7,8 @@ import { Broadcaster } from '../broadcast/broadcaster';
 import { EventCodec } from '../codec/event-codec';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventBus } from '../publishing/event-bus';
+import { JobPlanner } from '../publishing/job-planner';
+import { JobWriter } from '../publishing/job-writer';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { INBOX_GATE } from '../contracts/inbox-gate';
@@ -53,6 +55,8 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
     EventHandlersExplorer,
     HandlerInvoker,
     EventEmitterBridge,
+    JobPlanner,
+    JobWriter,
     EventBus,
     EventBusLifecycle,
     EventBusManifest,

@@ -2,7 +2,14 @@ import { Logger } from '@nestjs/common';
 import { isUnrecoverableError } from '../../errors';
 import { partitionKeyOfJob as partitionKeyOf } from '../../contracts/event-envelope';
 import { backoffDelay } from '../backoff';
-import { ConsumerSpec, EventTransport, LaneGroup, OutgoingJob, ParkedKey, ReleaseMode } from '../../contracts/event-transport';
+import {
+  ConsumerSpec,
+  EventTransport,
+  LaneGroup,
+  OutgoingJob,
+  ParkedKey,
+  ReleaseMode,
+} from '../../contracts/event-transport';
 
 /** A job of the in-memory transport, as tests and tools can inspect it. */
 export interface InMemoryJob {
