@@ -35,6 +35,8 @@ module.exports = {
     '^nestjs-durable-bus/typeorm$': '<rootDir>/libs/event-bus/typeorm',
     '^nestjs-durable-bus/drizzle$': '<rootDir>/libs/event-bus/drizzle',
     '^nestjs-durable-bus/bullmq$': '<rootDir>/libs/event-bus/bullmq',
+    '^nestjs-durable-bus/transport$': '<rootDir>/libs/event-bus/transport',
+    '^nestjs-durable-bus/postgres$': '<rootDir>/libs/event-bus/postgres',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

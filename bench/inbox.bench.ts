@@ -10,7 +10,8 @@
 import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
-import { EventBus, EventContext, inboxMigrationSql, OnEventAsync } from 'nestjs-durable-bus';
+import { EventBus, EventContext, OnEventAsync } from 'nestjs-durable-bus';
+import { inboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
 import { startLocalPostgres } from '../tools/local-postgres';
 import { BenchOrderPlaced, orderPlaced } from './support/bench-events';

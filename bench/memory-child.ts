@@ -6,7 +6,8 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EVENT_TRANSPORT, EventBus, EventBusModule, InMemoryTransport, OnEventAsync } from 'nestjs-durable-bus';
+import { EventBus, EventBusModule, OnEventAsync } from 'nestjs-durable-bus';
+import { EVENT_TRANSPORT, InMemoryTransport } from 'nestjs-durable-bus/transport';
 import { BenchOrderPlaced, orderPlaced } from './support/bench-events';
 
 @Injectable()

@@ -13,15 +13,10 @@
  */
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  ClaimedBatch,
-  EventBus,
-  EventBusOutbox,
-  OutboxRelay,
-  OutboxRow,
-  OutboxStore,
-  outboxMigrationSql,
-} from 'nestjs-durable-bus';
+import { EventBus, EventBusOutbox } from 'nestjs-durable-bus';
+import { ClaimedBatch, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { OutboxRelay } from '../libs/event-bus/src/outbox/outbox-relay';
+import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
 import { startLocalPostgres } from '../tools/local-postgres';
 import { OrderHandlers } from './support/bench-apps';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BusEvent, EventContext, OnEventAsync, UnrecoverableEventError, jobIdOf } from 'nestjs-durable-bus';
+import { BusEvent, EventContext, OnEventAsync, UnrecoverableEventError } from 'nestjs-durable-bus';
+import { jobIdOf } from 'nestjs-durable-bus/transport';
 import { createBusApp } from './support/bus-app';
 import { Recorder } from './support/deferred';
 import { waitForFinished } from './support/job-events';

@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  EventCodec,
-  laneOf,
-  laneQueueName,
-  EventEncodingError,
-  EventJobData,
-  OnEvent,
-  OnEventAsync,
-  jobIdOf,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventEncodingError, OnEvent, OnEventAsync } from 'nestjs-durable-bus';
+import { EventCodec } from '../libs/event-bus/src/codec/event-codec';
+import { laneOf, laneQueueName, EventJobData, jobIdOf } from 'nestjs-durable-bus/transport';
 import { Decimal, decimalType } from './fixtures/decimal';
 import { Customer, OrderLine, OrderPlaced, sampleOrder } from './fixtures/orders.events';
 import { createBusApp, redisClient } from './support/bus-app';

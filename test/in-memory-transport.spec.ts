@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  EVENT_TRANSPORT,
-  EventContext,
-  InMemoryTransport,
-  OnEventAsync,
-  UnrecoverableEventError,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventContext, OnEventAsync, UnrecoverableEventError } from 'nestjs-durable-bus';
+import { EVENT_TRANSPORT, InMemoryTransport } from 'nestjs-durable-bus/transport';
 import { Test } from '@nestjs/testing';
 import { EventBus, EventBusModule } from 'nestjs-durable-bus';
 import { Recorder } from './support/deferred';

@@ -1,16 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  BusEvent,
-  EventBusConfigError,
-  EventBusError,
-  EventBusModule,
-  EventCodec,
-  InMemoryTransport,
-  OnEvent,
-  OnEventAsync,
-  OnEventBroadcast,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventBusConfigError, EventBusError, EventBusModule, OnEvent, OnEventAsync, OnEventBroadcast } from 'nestjs-durable-bus';
+import { EventCodec } from '../libs/event-bus/src/codec/event-codec';
+import { InMemoryTransport } from 'nestjs-durable-bus/transport';
 import { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 
 setupEventBusTesting();

@@ -1,14 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import {
-  BusEvent,
-  EventBus,
-  EventBusConfigError,
-  EventBusModule,
-  OnEventAsync,
-  resolveEventBusOptions,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventBus, EventBusConfigError, EventBusModule, OnEventAsync } from 'nestjs-durable-bus';
+import { resolveEventBusOptions } from '../libs/event-bus/src/module/resolve-options';
 import { createBusApp, freshPrefix, redisUrl } from './support/bus-app';
 import { Recorder } from './support/deferred';
 

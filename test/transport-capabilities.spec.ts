@@ -2,18 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INestApplication, Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  BusEvent,
-  ConsumerSpec,
-  EventBusModule,
-  EventTransport,
-  LaneGroup,
-  OnEventAsync,
-  OnEventBroadcast,
-  OutgoingJob,
-  ParkedKey,
-  ReleaseMode,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventBusModule, OnEventAsync, OnEventBroadcast, ParkedKey, ReleaseMode } from 'nestjs-durable-bus';
+import { ConsumerSpec, EventTransport, LaneGroup, OutgoingJob } from 'nestjs-durable-bus/transport';
 import { BullMqTransport } from 'nestjs-durable-bus/bullmq';
 import { EventBusDashboardModule } from 'nestjs-durable-bus/dashboard';
 import { DrainTimeoutError, EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';

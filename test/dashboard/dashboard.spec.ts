@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { EventBusConfigError, laneOf, laneQueueName } from 'nestjs-durable-bus';
+import { EventBusConfigError } from 'nestjs-durable-bus';
+import { laneOf, laneQueueName } from 'nestjs-durable-bus/transport';
 import { EventBusDashboardModule, EventBusDashboardOptions } from 'nestjs-durable-bus/dashboard';
 import {
   basicAuth,

@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { laneQueueName } from 'nestjs-durable-bus';
+import { laneQueueName } from 'nestjs-durable-bus/transport';
 import { Deferred, deferred, within } from '../support/deferred';
 import { PARTITIONED, PLAIN } from './support/fault.handlers';
 import { describeWorkerOptions, quietClient } from './support/fault-servers';

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { outboxMigrationSql } from 'nestjs-durable-bus';
+import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { PostgresServer, startPostgresServer } from '../../tools/local-postgres';
 import { MemoryLogger, freshPrefix } from '../support/bus-app';
 import { Child, runTs } from '../support/child-process';

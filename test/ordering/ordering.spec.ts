@@ -1,4 +1,5 @@
-import { ParkedKeys, laneQueueName } from 'nestjs-durable-bus';
+import { ParkedKeys } from 'nestjs-durable-bus';
+import { laneQueueName } from 'nestjs-durable-bus/transport';
 import { createBusApp, freshPrefix, redisClient } from '../support/bus-app';
 import { Child, runTs } from '../support/child-process';
 import {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { outboxMigrationSql } from 'nestjs-durable-bus';
+import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 
 /** The PostgreSQL server URL the global setup provided (its `postgres` database). */
 export function databaseUrl(): string {

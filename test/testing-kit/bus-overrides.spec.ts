@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import {
-  EventBusConfigError,
-  EventBusModule,
-  RESOLVED_EVENT_BUS_OPTIONS,
-  ResolvedEventBusOptions,
-} from 'nestjs-durable-bus';
+import { EventBusConfigError, EventBusModule } from 'nestjs-durable-bus';
+import { RESOLVED_EVENT_BUS_OPTIONS } from '../../libs/event-bus/src/contracts/tokens';
+import { ResolvedEventBusOptions } from '../../libs/event-bus/src/contracts/event-bus-options';
 import { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 import { freshPrefix, redisUrl } from '../support/bus-app';
 import { effects, OrdersService, shopProviders } from './shop';

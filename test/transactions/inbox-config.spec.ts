@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  EventBusConfigError,
-  InboxStore,
-  inboxMigrationSql,
-  OnEventAsync,
-  resolveEventBusOptions,
-  TransactionHostLike,
-} from 'nestjs-durable-bus';
+import { BusEvent, EventBusConfigError, OnEventAsync, TransactionHostLike } from 'nestjs-durable-bus';
+import { InboxStore } from 'nestjs-durable-bus/transport';
+import { inboxMigrationSql } from 'nestjs-durable-bus/postgres';
+import { resolveEventBusOptions } from '../../libs/event-bus/src/module/resolve-options';
 import { DurableBusInboxMigration, TypeOrmInboxStore } from 'nestjs-durable-bus/typeorm';
 import { DataSource } from 'typeorm';
 import { createBusApp } from '../support/bus-app';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { BusEvent, EventBus, EventContext, inboxMigrationSql, OnEventAsync } from 'nestjs-durable-bus';
+import { BusEvent, EventBus, EventContext, OnEventAsync } from 'nestjs-durable-bus';
+import { inboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Client } from 'pg';
 import { MemoryLogger, redisUrl } from '../support/bus-app';
 import { deferred, Deferred, Recorder, within } from '../support/deferred';

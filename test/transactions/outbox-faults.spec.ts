@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  ClaimedBatch,
-  OnEventAsync,
-  OutboxRow,
-  OutboxStore,
-  PgClientLike,
-  PostgresOutboxStore,
-} from 'nestjs-durable-bus';
+import { BusEvent, OnEventAsync } from 'nestjs-durable-bus';
+import { ClaimedBatch, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { PgClientLike, PostgresOutboxStore } from 'nestjs-durable-bus/postgres';
 import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { retryDelay } from '../../libs/event-bus/src/outbox/outbox-relay';

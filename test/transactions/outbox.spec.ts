@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import {
-  BusEvent,
-  ClaimedBatch,
-  EVENT_TRANSPORT,
-  EventTransport,
-  OnEventAsync,
-  OutboxDefaults,
-  OutboxRelay,
-  OutboxRow,
-  OutboxStore,
-  outboxMigrationSql,
-} from 'nestjs-durable-bus';
+import { BusEvent, OnEventAsync, OutboxDefaults } from 'nestjs-durable-bus';
+import { ClaimedBatch, EVENT_TRANSPORT, EventTransport, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { OutboxRelay } from '../../libs/event-bus/src/outbox/outbox-relay';
+import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Client } from 'pg';
 import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';

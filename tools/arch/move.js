@@ -1,9 +1,14 @@
 // One-off: git mv files and rewrite relative imports across the repo. Usage: node move.js old:new ...
-const fs = require('fs'), path = require('path'), { execSync } = require('child_process');
+const fs = require('fs'),
+  path = require('path'),
+  { execSync } = require('child_process');
 const root = process.cwd();
 const pairs = process.argv.slice(2).map((p) => p.split(':').map((s) => path.resolve(root, s)));
 const moved = new Map(pairs);
-const files = execSync("git ls-files '*.ts'", { encoding: 'utf8' }).trim().split('\n').map((f) => path.resolve(root, f));
+const files = execSync("git ls-files '*.ts'", { encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .map((f) => path.resolve(root, f));
 const strip = (f) => f.replace(/\.ts$/, '');
 const resolveSpec = (fromFile, spec) => {
   const base = path.resolve(path.dirname(fromFile), spec);

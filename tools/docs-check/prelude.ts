@@ -45,11 +45,11 @@ export type {
   EventBusModuleOptions,
   EventBusRole,
   EventContext,
-  EventTransport,
   HandlerInterceptor,
   InterceptedHandler,
   ValueType,
 } from 'nestjs-durable-bus';
+export type { EventTransport } from 'nestjs-durable-bus/transport';
 export { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 export type { EventBusTestKit } from 'nestjs-durable-bus/testing';
 export { EventBusDashboardModule } from 'nestjs-durable-bus/dashboard';

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder, Logger, Module, Provider } from '@nestjs/common';
+import { ConfigurableModuleAsyncOptions, ConfigurableModuleBuilder, Logger, Module, Provider } from '@nestjs/common';
 import {
   EventBusDashboardOptions,
   ResolvedDashboardOptions,
@@ -11,7 +11,6 @@ export const RESOLVED_DASHBOARD_OPTIONS = Symbol.for('nestjs-durable-bus:resolve
 export const {
   ConfigurableModuleClass: ConfigurableDashboardOptionsModule,
   MODULE_OPTIONS_TOKEN: EVENT_BUS_DASHBOARD_OPTIONS,
-  ASYNC_OPTIONS_TYPE: EVENT_BUS_DASHBOARD_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<EventBusDashboardOptions>({ moduleName: 'EventBusDashboard' })
   .setClassMethodName('forRoot')
   .setExtras({}, (definition) => ({
@@ -22,7 +21,7 @@ export const {
   .build();
 
 /** Options of `EventBusDashboardModule.forRootAsync`: `useFactory` + `inject` + `imports`, `useClass` or `useExisting`. */
-export type EventBusDashboardAsyncOptions = typeof EVENT_BUS_DASHBOARD_ASYNC_OPTIONS_TYPE;
+export type EventBusDashboardAsyncOptions = ConfigurableModuleAsyncOptions<EventBusDashboardOptions>;
 
 /**
  * Holds the dashboard's options for `forRootAsync`: made by the factory, checked, and exported to the Bull Board

@@ -1,6 +1,7 @@
 import { LoggerService, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { EVENT_TRANSPORT, EventBus, EventBusInbox, EventBusOutbox, EventTransport } from 'nestjs-durable-bus';
+import { EventBus, EventBusInbox, EventBusOutbox } from 'nestjs-durable-bus';
+import { EVENT_TRANSPORT, EventTransport } from 'nestjs-durable-bus/transport';
 import { EventHandlersExplorer } from '../../../libs/event-bus/src/handlers/event-handlers.explorer';
 import { drainTransport } from '../../../libs/event-bus/testing/bus-drainer';
 import { freshPrefix, redisUrl } from '../../support/bus-app';

@@ -67,18 +67,6 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
     EventBusInbox,
     { provide: INBOX_GATE, useExisting: EventBusInbox },
   ],
-  exports: [
-    EventBus,
-    EventBusManifest,
-    ParkedKeys,
-    BroadcastFeed,
-    EventBusOutbox,
-    EventBusInbox,
-    EVENT_TRANSPORT,
-    EVENT_CODEC,
-    RESOLVED_EVENT_BUS_OPTIONS,
-    HandlerInvoker,
-    EventHandlersExplorer,
-  ],
+  exports: [EventBus, EventBusManifest, ParkedKeys, BroadcastFeed, EventBusOutbox, EventBusInbox, EVENT_TRANSPORT],
 })
 export class EventBusModule extends ConfigurableEventBusModule {}

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
-import { EVENT_TRANSPORT, EventTransport, OutgoingJob } from '../contracts/event-transport';
-import { TransactionScope } from '../transactions/transaction-scope';
+import { EVENT_TRANSPORT, EventTransport } from '../contracts/event-transport';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxStore } from '../contracts/outbox-store';
 
@@ -30,15 +29,5 @@ export class EventBusOutbox {
   /** True when the `outbox` option is set. */
   get enabled(): boolean {
     return this.store !== undefined;
-  }
-
-  /**
-   * Inserts the jobs through the scope's transaction. When this process runs a relay, the commit wakes it in-process
-   * and the store skips notifying the others (they would find nothing left to do); otherwise the commit notifies.
-   */
-  async insert(scope: TransactionScope, jobs: readonly OutgoingJob[]): Promise<void> {
-    const relay = this.relay?.running ? this.relay : undefined;
-    await this.store!.insert(scope.transaction, jobs, { notify: !relay });
-    if (relay) scope.afterCommit(() => relay.wake());
   }
 }

@@ -1,7 +1,8 @@
 import { currentTransactionScope, runInTransactionScope, TransactionScope } from './transaction-scope';
 
 /** A function the adapter runs inside the transaction (the `withTransaction` / `@Transactional` body). */
-type TransactionBody = (...args: never[]) => Promise<unknown>;
+/** The function a transactional adapter runs inside the transaction. */
+export type TransactionBody = (...args: never[]) => Promise<unknown>;
 
 /**
  * The part of an `@nestjs-cls/transactional` adapter's options the bus wraps (`TransactionalAdapterOptions`),
