@@ -77,7 +77,8 @@ module.exports = {
         path: lib,
         pathNot: `(${src}transport/bullmq/|${src}module/|${lib}bullmq/|${lib}dashboard/)`,
       },
-      to: { path: '^node_modules/(bullmq|ioredis)/', dependencyTypesNot: [] },
+      // An ESM-only `exports` map can leave bullmq unresolved: then its name is the path.
+      to: { path: '^(node_modules/)?(bullmq|ioredis)(/|$)' },
     },
     {
       name: 'names-bullmq-transport-only-where-allowed',
@@ -88,11 +89,18 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: ['^libs/event-bus/(src|testing|dashboard|typeorm|drizzle|bullmq|transport)/', '^node_modules/(bullmq|ioredis)/'],
-    exclude: { path: '(^|/)dist/' },
+    includeOnly: [
+      '^libs/event-bus/(src|testing|dashboard|typeorm|drizzle|bullmq|transport)/',
+      '^(node_modules/)?(bullmq|ioredis)(/|$)',
+    ],
+    exclude: { path: '^libs/event-bus/dist/' },
+    doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

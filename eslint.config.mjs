@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', '.tmp/**', 'coverage/**', '*.js', '*.mjs'] },
+  { ignores: ['**/dist/**', 'node_modules/**', '.tmp/**', 'coverage/**', '*.js', '*.cjs', '*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,12 +2,15 @@
  * `npm run api:check`: the public surface is deliberate. For every entry point of the package (its `exports`):
  * - every type a public declaration refers to (parameters, results, properties, bases) is exported by some entry
  *   point, so users can name what they are handed;
- * - every exported name is described in the docs (README.md, docs/**, the package README), so nothing is public by
- *   accident.
- * Constructors of classes Nest builds (`@Injectable()`, `@Module()`) and private or protected members are not surface.
+ * - every export has a doc comment, and docs/api.md (the reference: each entry point, each export, the first sentence
+ *   of its doc comment) is current, so a change of the surface shows in review. `npm run api:check -- --write`
+ *   rewrites docs/api.md.
+ * Constructors of classes Nest builds (`@Injectable()`, `@Module()`) or exported type-only, and private or protected
+ * members, are not surface.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
@@ -27,19 +30,6 @@ const entries = Object.entries(pkg.exports)
     name: name === '.' ? 'nestjs-durable-bus' : `nestjs-durable-bus/${name.slice(2)}`,
     file: sourceOf((target as { types: string }).types),
   }));
-
-function docsText(): string {
-  const files = ['README.md', join('libs', 'event-bus', 'README.md')];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.md')) files.push(path);
-    }
-  };
-  walk('docs');
-  return files.map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
-}
 
 const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (path) => ts.sys.readFile(path));
 const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
@@ -71,6 +61,66 @@ for (const entry of entries) {
     if (!known) exported.set(target, { entry: entry.name, name: symbol.name, typeOnly });
     else if (!typeOnly) exported.set(target, { ...known, typeOnly: false });
   }
+}
+
+/** The first sentence of a symbol's doc comment, on one line. */
+function summaryOf(symbol: ts.Symbol): string {
+  const text = ts
+    .displayPartsToString(symbol.getDocumentationComment(checker))
+    .replace(/\{@link\s+([^}\s]+)\s*\}/g, '`$1`')
+    .split('```')[0]!
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/:$/, '.');
+  const end = text.search(/\.(\s|$)/);
+  return end === -1 ? text : text.slice(0, end + 1);
+}
+
+function kindOf(symbol: ts.Symbol): string {
+  const flags = symbol.flags;
+  if (flags & ts.SymbolFlags.Class) return 'class';
+  if (flags & ts.SymbolFlags.Interface) return 'interface';
+  if (flags & ts.SymbolFlags.TypeAlias) return 'type';
+  if (flags & ts.SymbolFlags.Function) return 'function';
+  if (flags & ts.SymbolFlags.Enum) return 'enum';
+  return 'const';
+}
+
+/** The first comment of an entry point's file: what the entry point is for. */
+function entryPurpose(file: string): string {
+  const text = readFileSync(file, 'utf8');
+  const block = /^\/\*\*([\s\S]*?)\*\//.exec(text)?.[1] ?? '';
+  const lines = block ? block.split('\n').map((line) => line.replace(/^\s*\* ?/, '')) : [];
+  const comment =
+    lines.length > 0 ? lines : (/^(\/\/.*\n)+/.exec(text)?.[0] ?? '').split('\n').map((l) => l.replace(/^\/\/ ?/, ''));
+  return comment.join(' ').replace(/\s+/g, ' ').trim();
+}
+
+function referencePage(): string {
+  const out = [
+    '# API reference',
+    '',
+    '<!-- Written by `npm run api:check -- --write` from the doc comments; `npm run api:check` (CI) fails when it is',
+    '     stale. Edit the doc comments, not this page. -->',
+    '',
+    'Every export of every entry point, with the first sentence of its doc comment (your editor shows the rest). The',
+    'guides say how they fit together: start at [the docs index](README.md).',
+    '',
+  ];
+  for (const entry of entries) {
+    out.push(
+      `## \`${entry.name}\``,
+      '',
+      entryPurpose(entry.file),
+      '',
+    );
+    const rows = [...exported.entries()]
+      .filter(([, info]) => info.entry === entry.name)
+      .sort(([, a], [, b]) => a.name.localeCompare(b.name));
+    for (const [symbol, info] of rows) out.push(`- \`${info.name}\` (${kindOf(symbol)}): ${summaryOf(symbol)}`);
+    out.push('');
+  }
+  return out.join('\n');
 }
 
 const inLibrary = (node: ts.Node) => {
@@ -160,22 +210,32 @@ function checkReferences(owner: string, node: ts.Node, typeOnly: boolean): void 
   } else visit(node);
 }
 
-const docs = docsText();
 for (const [symbol, { entry, name, typeOnly }] of exported) {
   for (const declaration of symbol.declarations ?? []) {
     if (!inLibrary(declaration)) continue;
     checkReferences(`${entry} ${name}`, declaration, typeOnly);
   }
-  if (!new RegExp(`\\b${name}\\b`).test(docs)) {
-    problems.push(`${entry} exports ${name}, which the docs never mention: document it, or stop exporting it.`);
+  if (!summaryOf(symbol)) {
+    problems.push(`${entry} exports ${name} without a doc comment: say in one sentence what it is for.`);
   }
 }
 
-if (problems.length > 0) {
-  console.error(problems.map((problem) => `api:check: ${problem}`).join('\n'));
-  console.error(
-    `api:check: ${problems.length} problem(s) in ${exported.size} exports of ${entries.length} entry points`,
-  );
-  process.exit(1);
+async function main(): Promise<void> {
+  const REFERENCE = join(ROOT, 'docs', 'api.md');
+  const reference = await format(referencePage(), { ...(await resolveConfig(REFERENCE)), filepath: REFERENCE });
+  if (process.argv.includes('--write')) writeFileSync(REFERENCE, reference);
+  else if (readFileSync(REFERENCE, 'utf8') !== reference) {
+    problems.push('docs/api.md is not current: run `npm run api:check -- --write` and review the diff.');
+  }
+
+  if (problems.length > 0) {
+    console.error(problems.map((problem) => `api:check: ${problem}`).join('\n'));
+    console.error(
+      `api:check: ${problems.length} problem(s) in ${exported.size} exports of ${entries.length} entry points`,
+    );
+    process.exit(1);
+  }
+  console.log(`api:check: ${exported.size} exports of ${entries.length} entry points, 0 problems`);
 }
-console.log(`api:check: ${exported.size} exports of ${entries.length} entry points, 0 problems`);
+
+void main();

@@ -8,7 +8,7 @@ import { RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 
 /**
  * What the bus discovered in this app, as read-only data: every event with its handlers (mode, queue, delivery,
- * lanes) and the @nestjs/event-emitter listeners the bridge reaches. The boot log and the dashboard read it; so can
+ * lanes) and the `@nestjs/event-emitter` listeners the bridge reaches. The boot log and the dashboard read it; so can
  * a health endpoint, an admin page or a test.
  *
  * ```ts
