@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import fc from 'fast-check';
-import { BusEvent, BusType, EventBusConfigError, EventEncodingError, JsonValue, OnEventAsync } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  BusType,
+  EventBusConfigError,
+  EventEncodingError,
+  JsonValue,
+  OnEventAsync,
+} from 'nestjs-durable-bus';
 import { EventCodec } from '../libs/event-bus/src/codec/event-codec';
 import { getEventDefinition } from '../libs/event-bus/src/events/bus-event.decorator';
 import { Decimal, decimalType } from './fixtures/decimal';

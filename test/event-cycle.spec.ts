@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { BusEvent, EventBus, EventBusConfigError, EventContext, EventCycleError, OnEvent, OnEventAsync } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBus,
+  EventBusConfigError,
+  EventContext,
+  EventCycleError,
+  OnEvent,
+  OnEventAsync,
+} from 'nestjs-durable-bus';
 import { resolveEventBusOptions } from '../libs/event-bus/src/module/resolve-options';
 import { createBusApp } from './support/bus-app';
 import { Recorder } from './support/deferred';

@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { BusEvent, EventBusConfigError, EventContext, HandlerInterceptor, InterceptedHandler, OnEvent, OnEventAsync, OnEventBroadcast, UnrecoverableEventError } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusConfigError,
+  EventContext,
+  HandlerInterceptor,
+  InterceptedHandler,
+  OnEvent,
+  OnEventAsync,
+  OnEventBroadcast,
+  UnrecoverableEventError,
+} from 'nestjs-durable-bus';
 import { resolveEventBusOptions } from '../libs/event-bus/src/module/resolve-options';
 import { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
 import { createBusApp } from './support/bus-app';

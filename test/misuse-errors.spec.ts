@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { BusEvent, EventBusConfigError, EventBusError, EventBusModule, OnEvent, OnEventAsync, OnEventBroadcast } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusConfigError,
+  EventBusError,
+  EventBusModule,
+  OnEvent,
+  OnEventAsync,
+  OnEventBroadcast,
+} from 'nestjs-durable-bus';
 import { EventCodec } from '../libs/event-bus/src/codec/event-codec';
 import { InMemoryTransport } from 'nestjs-durable-bus/transport';
 import { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { BusEvent, EventBusConfigError, EventBusModuleOptions, EventBusModule, EventContext, OnEventAsync, ParkedKeys } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusConfigError,
+  EventBusModuleOptions,
+  EventBusModule,
+  EventContext,
+  OnEventAsync,
+  ParkedKeys,
+} from 'nestjs-durable-bus';
 import { laneOf, laneQueueName } from 'nestjs-durable-bus/transport';
 import { MemoryLogger, createBusApp, redisClient, redisUrl } from './support/bus-app';
 import { Recorder, poll } from './support/deferred';

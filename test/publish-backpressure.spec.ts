@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { BusEvent, EventBusConfigError, EventBusModuleOptions, OnEventAsync, OnEventBroadcast, PublishQueueFullError, PublishTimeoutError } from 'nestjs-durable-bus';
+import {
+  BusEvent,
+  EventBusConfigError,
+  EventBusModuleOptions,
+  OnEventAsync,
+  OnEventBroadcast,
+  PublishQueueFullError,
+  PublishTimeoutError,
+} from 'nestjs-durable-bus';
 import { resolveEventBusOptions } from '../libs/event-bus/src/module/resolve-options';
 import { LocalRedis, freePort, startRedisServer } from '../tools/local-redis';
 import { WriteBatcher } from '../libs/event-bus/src/transport/write-batcher';

@@ -108,12 +108,7 @@ function referencePage(): string {
     '',
   ];
   for (const entry of entries) {
-    out.push(
-      `## \`${entry.name}\``,
-      '',
-      entryPurpose(entry.file),
-      '',
-    );
+    out.push(`## \`${entry.name}\``, '', entryPurpose(entry.file), '');
     const rows = [...exported.entries()]
       .filter(([, info]) => info.entry === entry.name)
       .sort(([, a], [, b]) => a.name.localeCompare(b.name));

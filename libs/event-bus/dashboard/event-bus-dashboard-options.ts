@@ -1,5 +1,5 @@
 import { EventBusConfigError } from '../src/errors/event-bus-config.error';
-import { basicAuthMiddleware, DashboardBasicAuth, DashboardMiddleware, openAccess } from './dashboard-middleware';
+import { basicAuthMiddleware, DashboardBasicAuth, DashboardMiddleware, openAccess } from './basic-auth.middleware';
 
 /** How the dashboard checks who may use it. */
 export type DashboardAuth =

@@ -1,7 +1,7 @@
 import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule, BullBoardModuleOptions } from '@bull-board/nestjs';
 import { DynamicModule, Module } from '@nestjs/common';
-import { chainMiddleware } from './dashboard-middleware';
+import { chainMiddleware } from './basic-auth.middleware';
 import { DashboardQueuesRegistrar } from './dashboard-queues.registrar';
 import {
   EventBusDashboardOptions,

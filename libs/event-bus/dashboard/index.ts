@@ -3,8 +3,8 @@
 export { EventBusDashboardModule } from './event-bus-dashboard.module';
 export type { EventBusDashboardAsyncOptions } from './event-bus-dashboard.module-definition';
 export type { DashboardAuth, EventBusDashboardOptions } from './event-bus-dashboard-options';
-export { basicAuthMiddleware } from './dashboard-middleware';
-export type { DashboardBasicAuth, DashboardMiddleware } from './dashboard-middleware';
+export { basicAuthMiddleware } from './basic-auth.middleware';
+export type { DashboardBasicAuth, DashboardMiddleware } from './basic-auth.middleware';
 export { LaneQueueAdapter } from './lane-queue.adapter';
 export { laneGuard } from './lane-guard.middleware';
 export * from './errors';

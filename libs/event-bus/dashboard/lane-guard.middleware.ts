@@ -1,5 +1,5 @@
 import { isLaneQueueName } from '../src/contracts/lane-names';
-import type { DashboardMiddleware } from './dashboard-middleware';
+import type { DashboardMiddleware } from './basic-auth.middleware';
 import { LaneOrderLockedError, LaneOrderOperation, LaneSettingLockedError } from './errors';
 
 /** A change the board's API can make to one queue, and what the guard does with it on a lane. */

@@ -5,7 +5,14 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { sql, SQL } from 'drizzle-orm';
 import { drizzle, NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { ClsModule } from 'nestjs-cls';
-import { EventBusModule, EventBusRole, EventWorkerOptions, InboxOptions, OutboxOptions, withEventBus } from 'nestjs-durable-bus';
+import {
+  EventBusModule,
+  EventBusRole,
+  EventWorkerOptions,
+  InboxOptions,
+  OutboxOptions,
+  withEventBus,
+} from 'nestjs-durable-bus';
 import { InboxStore, OutboxStore } from 'nestjs-durable-bus/transport';
 import { DrizzleInboxStore, DrizzleOutboxStore } from 'nestjs-durable-bus/drizzle';
 import { TypeOrmInboxStore, TypeOrmOutboxStore } from 'nestjs-durable-bus/typeorm';

@@ -12,7 +12,7 @@ import { ResolvedEventBusOptions } from '../contracts/event-bus-options';
 import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 import { EVENT_TRANSPORT, EventTransport } from '../contracts/event-transport';
 import { BroadcastChannel } from '../contracts/broadcast-channel';
-import { LocalBroadcastChannel } from './local-broadcast-channel';
+import { LocalBroadcastChannel } from './local-broadcast.channel';
 import { BroadcastFeed } from './broadcast-feed';
 import { BroadcastMessage } from '../contracts/broadcast-message';
 import { toBroadcastMessage } from './broadcast-message';

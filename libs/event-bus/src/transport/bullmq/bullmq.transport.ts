@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Job, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BroadcastChannel } from '../../contracts/broadcast-channel';
-import { RelayBroadcastChannel } from './relay-broadcast-channel';
+import { RelayBroadcastChannel } from './relay-broadcast.channel';
 import { isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../contracts/event-bus-options';
 import {

@@ -5,7 +5,7 @@ import {
   PostgresOutboxOptions,
   PostgresOutboxStore,
   TransactionQuery,
-} from '../src/postgres/postgres-outbox-store';
+} from '../src/postgres/postgres-outbox.store';
 
 /**
  * The PostgreSQL outbox for TypeORM (with `@nestjs-cls/transactional-adapter-typeorm`, wrapped in `withEventBus`).

@@ -1,6 +1,6 @@
-import type { PgPoolLike } from '../src/postgres/postgres-outbox-store';
-import { DrizzleNodePgDatabase, drizzleQuery } from './drizzle-outbox-store';
-import { PostgresInboxOptions, PostgresInboxStore } from '../src/postgres/postgres-inbox-store';
+import type { PgPoolLike } from '../src/postgres/postgres-outbox.store';
+import { DrizzleNodePgDatabase, drizzleQuery } from './drizzle-outbox.store';
+import { PostgresInboxOptions, PostgresInboxStore } from '../src/postgres/postgres-inbox.store';
 
 /**
  * The PostgreSQL inbox for Drizzle on node-postgres (with `@nestjs-cls/transactional-adapter-drizzle-orm`, wrapped

@@ -5,7 +5,7 @@ import {
   PostgresOutboxOptions,
   PostgresOutboxStore,
   TransactionQuery,
-} from '../src/postgres/postgres-outbox-store';
+} from '../src/postgres/postgres-outbox.store';
 
 /** A Drizzle node-postgres database (its `$client` is the pool). */
 export type DrizzleNodePgDatabase = NodePgDatabase<Record<string, unknown>> & { $client: unknown };

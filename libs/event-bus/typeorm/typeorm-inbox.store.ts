@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { poolOf, typeOrmQuery } from './typeorm-outbox-store';
-import { PostgresInboxOptions, PostgresInboxStore } from '../src/postgres/postgres-inbox-store';
+import { poolOf, typeOrmQuery } from './typeorm-outbox.store';
+import { PostgresInboxOptions, PostgresInboxStore } from '../src/postgres/postgres-inbox.store';
 
 /**
  * The PostgreSQL inbox for TypeORM (with `@nestjs-cls/transactional-adapter-typeorm`, wrapped in `withEventBus`).

@@ -1,4 +1,4 @@
-import type { PgPoolLike, PgResult, TransactionQuery } from './postgres-outbox-store';
+import type { PgPoolLike, PgResult, TransactionQuery } from './postgres-outbox.store';
 import { withPoolClient } from './postgres-connection';
 import { checkInboxTableName, DEFAULT_INBOX_TABLE } from './inbox-schema';
 import { InboxStore } from '../contracts/inbox-store';
