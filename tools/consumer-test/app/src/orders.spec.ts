@@ -1,5 +1,8 @@
 import { NestFactory } from '@nestjs/core';
+import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { EventBusTestingModule, setupEventBusTesting } from 'nestjs-durable-bus/testing';
+import { InMemoryTransport, laneOf } from 'nestjs-durable-bus/transport';
+import type { EventTransport } from 'nestjs-durable-bus/transport';
 import { AppModule, InvoicesHandler, OrderPlaced, OrdersService } from './orders';
 
 setupEventBusTesting();
@@ -28,5 +31,14 @@ describe('an app on the in-memory transport', () => {
     for (let i = 0; i < 100 && handler.invoiced.length === 0; i++) await new Promise((r) => setImmediate(r));
     expect(handler.invoiced).toEqual(['o-3']);
     await app.close();
+  });
+});
+
+describe('the entry points for implementers', () => {
+  it('nestjs-durable-bus/transport and /postgres resolve, with their types, without bullmq or pg installed', () => {
+    const contract: EventTransport = new InMemoryTransport();
+    expect(contract.name).toBe('in-memory');
+    expect(laneOf('order-1', 8)).toBe(laneOf('order-1', 8));
+    expect(outboxMigrationSql()).toContain('CREATE TABLE');
   });
 });
