@@ -15,6 +15,7 @@ import {
   ReleaseMode,
 } from '../../contracts/event-transport';
 import { BullMqLanes } from './bullmq-lanes';
+import { LaneBalancer } from './lane-balancer';
 import { EventWorker } from './event-worker';
 import { WriteBatcher } from '../write-batcher';
 import { HandlerCount, stopWorker } from './worker-shutdown';
@@ -49,6 +50,7 @@ export class BullMqTransport implements EventTransport {
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: { worker: Worker; handlers: HandlerCount }[] = [];
+  private balancer: LaneBalancer | undefined;
   private closed = false;
   private lastConnectionError: string | undefined;
   private readonly batcher: WriteBatcher<OutgoingJob>;
@@ -140,49 +142,75 @@ export class BullMqTransport implements EventTransport {
   }
 
   async startConsumers(consumers: readonly ConsumerSpec[]): Promise<void> {
-    const connection = workerConnection(this.options.connection);
-    for (const consumer of consumers) {
-      const lane = consumer.lane;
-      const handlers = new HandlerCount();
-      const worker = new EventWorker(
-        consumer.queue,
-        (job: Job) =>
-          handlers.around(async () => {
-            try {
-              if (lane) return await this.lanes.process({ ...consumer, lane }, job);
-              return await consumer.process(job.data, {
-                jobId: job.id,
-                // Every start counts, as on lanes: a run cut short by a dead worker (a stalled job) was a try too.
-                attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
-                maxAttempts: job.opts.attempts ?? 1,
-              });
-            } catch (error) {
-              throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
-            }
-          }),
-        {
-          connection,
-          prefix: this.options.prefix,
-          ...this.options.worker,
-          ...(lane ? LANE_WORKER_OPTIONS : { concurrency: consumer.concurrency }),
-        },
-      );
-      worker.on('error', (error) => this.logger.error(`Worker ${consumer.queue}: ${error.message}`));
-      worker.on('failed', (job, error) => {
-        if (!job) return;
-        const exhausted = job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1);
-        const message = `Job ${job.id} (${job.name} → ${consumer.handlerId}) failed on attempt ${job.attemptsMade}: ${error.message}`;
-        if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
-        else this.logger.warn(`${message}; will retry`);
-      });
-      this.workers.push({ worker, handlers });
-    }
-    await Promise.all(this.workers.map(({ worker }) => worker.waitUntilReady()));
+    const lanes = consumers.filter((consumer) => consumer.lane);
+    for (const consumer of consumers) if (!consumer.lane) this.workers.push(this.startWorker(consumer));
+    await Promise.all([
+      ...this.workers.map(({ worker }) => worker.waitUntilReady()),
+      lanes.length > 0 ? (this.balancer ??= this.laneBalancer()).start(lanes) : undefined,
+    ]);
   }
 
   async stopConsumers(timeoutMs: number): Promise<void> {
     const workers = this.workers.splice(0);
-    await Promise.all(workers.map(({ worker, handlers }) => stopWorker(worker, handlers, timeoutMs, this.logger)));
+    const balancer = this.balancer;
+    this.balancer = undefined;
+    await Promise.all([
+      ...workers.map(({ worker, handlers }) => stopWorker(worker, handlers, timeoutMs, this.logger)),
+      balancer?.stop(timeoutMs),
+    ]);
+  }
+
+  /** A Worker of one consumed queue (a handler's, or one lane's). */
+  private startWorker(consumer: ConsumerSpec): { worker: Worker; handlers: HandlerCount } {
+    const lane = consumer.lane;
+    const handlers = new HandlerCount();
+    const worker = new EventWorker(
+      consumer.queue,
+      (job: Job) =>
+        handlers.around(async () => {
+          try {
+            if (lane) return await this.lanes.process({ ...consumer, lane }, job);
+            return await consumer.process(job.data, {
+              jobId: job.id,
+              // Every start counts, as on lanes: a run cut short by a dead worker (a stalled job) was a try too.
+              attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
+              maxAttempts: job.opts.attempts ?? 1,
+            });
+          } catch (error) {
+            throw isUnrecoverableError(error) ? toUnrecoverable(error as Error) : error;
+          }
+        }),
+      {
+        connection: workerConnection(this.options.connection),
+        prefix: this.options.prefix,
+        ...this.options.worker,
+        ...(lane ? LANE_WORKER_OPTIONS : { concurrency: consumer.concurrency }),
+      },
+    );
+    worker.on('error', (error) => this.logger.error(`Worker ${consumer.queue}: ${error.message}`));
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const exhausted = job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const message = `Job ${job.id} (${job.name} → ${consumer.handlerId}) failed on attempt ${job.attemptsMade}: ${error.message}`;
+      if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
+      else this.logger.warn(`${message}; will retry`);
+    });
+    return { worker, handlers };
+  }
+
+  /** Shares the lanes with the other consuming processes: this process runs Workers only for the lanes it owns. */
+  private laneBalancer(): LaneBalancer {
+    const setting = this.options.connection;
+    return new LaneBalancer({
+      prefix: this.options.prefix,
+      leaseMs: this.options.worker?.lockDuration ?? 30_000,
+      maxStalledCount: this.options.worker?.maxStalledCount ?? 1,
+      client: () => this.producerClient(),
+      subscriber: () => (isRedisInstance(setting) ? setting.duplicate() : openRedis(setting).client),
+      queue: (name) => this.queue(name),
+      startWorker: (spec) => this.startWorker(spec),
+      stopWorker: ({ worker, handlers }, timeoutMs) => stopWorker(worker, handlers, timeoutMs, this.logger),
+    });
   }
 
   async close(): Promise<void> {
