@@ -38,15 +38,10 @@ class Feeder {
   ) {}
 
   start(): void {
+    this.stopped = false;
     this.running = (async () => {
       while (!this.stopped) {
-        const round = this.keys.map((key) => {
-          const seq = this.seq.get(key) ?? 0;
-          this.seq.set(key, seq + 1);
-          return new Work(key, seq, this.ms);
-        });
-        await this.bus.bus.publishAll(round);
-        this.published += round.length;
+        await this.round(this.ms);
         const outstanding = this.published - this.keys.length;
         await poll(
           () => this.redis.llen(sharingList(this.bus.prefix)),
@@ -56,6 +51,17 @@ class Feeder {
         );
       }
     })();
+  }
+
+  /** Publishes one event per key, each taking `ms`. */
+  async round(ms: number): Promise<void> {
+    const round = this.keys.map((key) => {
+      const seq = this.seq.get(key) ?? 0;
+      this.seq.set(key, seq + 1);
+      return new Work(key, seq, ms);
+    });
+    await this.bus.bus.publishAll(round);
+    this.published += round.length;
   }
 
   async stop(): Promise<number> {
@@ -173,8 +179,18 @@ describe('lanes shared across consuming processes', () => {
     report.push(`join: the 4th process ran its 3 lanes ${joinMs} ms after it was ready`);
     expect(joinMs).toBeLessThan(5_000);
 
-    // SIGTERM: the leaver's lanes go on elsewhere within 500 ms of its last job there.
+    // SIGTERM: the leaver's lanes go on elsewhere within 500 ms of its last job there. Nothing is published
+    // meanwhile (a publish would wake the lane's waiting workers itself): a backlog of 300 ms jobs is there.
+    await feeder.stop();
+    const handledBefore = await redis.llen(sharingList(prefix));
+    const burstAt = Date.now();
+    for (let i = 0; i < 2; i++) await feeder.round(300);
     const leaver = workers[0]!;
+    await poll(
+      async () => (await redis.lrange(sharingList(prefix), handledBefore, -1)).map(parseRan),
+      (runs) => runs.some((ran) => ran.pid === pidOf(leaver) && ran.end - ran.start >= 300),
+      'the leaver to run a job of the backlog',
+    );
     const leftFrom = Date.now();
     await leaver.stop('SIGTERM'); // Nest's shutdown hooks close the app, then re-raise the signal
     const survivors = four.filter((pid) => pid !== pidOf(leaver));
@@ -186,7 +202,7 @@ describe('lanes shared across consuming processes', () => {
     const termGaps = handoverGaps(
       (await redis.lrange(sharingList(prefix), 0, -1)).map(parseRan),
       pidOf(leaver),
-      joinedAt,
+      burstAt,
     );
     report.push(
       `SIGTERM handover: ${termGaps.length} lanes, gaps ${termGaps.join(', ')} ms (max ${Math.max(...termGaps)})`,
@@ -195,6 +211,16 @@ describe('lanes shared across consuming processes', () => {
     expect(Math.max(...termGaps)).toBeLessThan(500);
 
     // kill -9: the dead process's lanes go on elsewhere within the lock period (+ one heartbeat).
+    await poll(
+      () => redis.llen(sharingList(prefix)),
+      (n) => n >= feeder.published,
+      'the backlog handled',
+      {
+        ms: 30_000,
+        intervalMs: 20,
+      },
+    );
+    feeder.start();
     const victim = workers[1]!;
     const killedAt = Date.now();
     await victim.stop('SIGKILL');
