@@ -12,9 +12,10 @@ import {
 } from './ordering.handlers';
 
 /**
- * The per-key ordering guarantee under load, across processes, with failures and a SIGKILL: 3 worker processes
- * consume two partitioned handlers (one dead-letters exhausted events, one parks their keys); this process
- * publishes. `npm run test:ordering` runs it at full size (ORDERING_EVENTS=20000, ORDERING_KEYS=250); `npm test` at a
+ * The per-key ordering guarantee under load, across processes, with failures, rebalancing and a SIGKILL: 3 worker
+ * processes consume two partitioned handlers (one dead-letters exhausted events, one parks their keys); this process
+ * publishes. Midway the lanes are re-shared three times: a fourth worker joins, one leaves gracefully (SIGTERM), one
+ * SIGKILLs itself mid-job. `npm run test:ordering` runs it at full size (ORDERING_EVENTS=20000, ORDERING_KEYS=250); `npm test` at a
  * size that keeps CI quick.
  */
 const EVENTS = Number(process.env.ORDERING_EVENTS ?? 3_000);
@@ -83,14 +84,14 @@ function tally(recorded: string[], expected: Map<string, number[]>, killedPid: n
 }
 
 describe('per-key ordering across worker processes', () => {
-  it('keeps publish order per key for every key, loses nothing and handles nothing twice, with a worker SIGKILLed midway', async () => {
+  it('keeps publish order per key for every key, loses nothing and handles nothing twice, while a worker joins, one leaves and one is SIGKILLed', async () => {
     const seed = Number(process.env.ORDERING_SEED ?? 20261123);
     const rand = random(seed);
     const prefix = freshPrefix();
     const env = { BUS_PREFIX: prefix };
     const jobsPerWorker = (EVENTS * 2) / 3;
     const workers: Child[] = [
-      runTs('test/ordering/ordering-worker.ts', [], { ...env, KILL_AFTER: String(Math.floor(jobsPerWorker / 2)) }),
+      runTs('test/ordering/ordering-worker.ts', [], { ...env, KILL_AFTER: String(Math.floor(jobsPerWorker / 3)) }),
       runTs('test/ordering/ordering-worker.ts', [], env),
       runTs('test/ordering/ordering-worker.ts', [], env),
     ];
@@ -120,6 +121,11 @@ describe('per-key ordering across worker processes', () => {
     }
     for (let i = 0; i < events.length; i += 100) await publisher.bus.publishAll(events.slice(i, i + 100));
 
+    // Rebalancing: a fourth worker joins now; once it runs and a third of the jobs are done, worker 1 leaves
+    // gracefully; worker 0 SIGKILLs itself after its share (KILL_AFTER).
+    const joiner = runTs('test/ordering/ordering-worker.ts', [], env);
+    let left: Promise<number | null> | undefined;
+
     const redis = redisClient();
     const parkedKeys = publisher.get(ParkedKeys);
     const expectedCount = (handler: 'deadLetter' | 'park') => EVENTS - exhausted[handler];
@@ -132,6 +138,9 @@ describe('per-key ordering across worker processes', () => {
       ]);
       const deadLetterFailed = await failedCount(publisher, 'ordering.dead-letter');
       const counted = deadLetterDone + deadLetterFailed >= EVENTS && parkDone >= expectedCount('park');
+      if (!left && joiner.output().includes('worker ready') && deadLetterDone + parkDone >= (EVENTS * 2) / 3) {
+        left = workers[1]!.stop('SIGTERM');
+      }
       // Redeliveries count twice in the lists, so also require every lane to be empty.
       if (counted && (await pendingJobs(publisher)) === 0 && (await parkedKeys.list()).length === 0) break;
       // Parked keys are released (skipping their dead event) as the operator would; the key then resumes in order.
@@ -158,16 +167,34 @@ describe('per-key ordering across worker processes', () => {
     const lost = deadLetter.lost + park.lost;
     const duplicates = deadLetter.duplicates + park.duplicates;
     const killed = workers[0]!.output().includes('killing myself mid-job');
+    const roles = new Map([
+      [killedPid, 'killed'],
+      [workers[1]!.process.pid!, 'left'],
+      [workers[2]!.process.pid!, 'stayed'],
+      [joiner.process.pid!, 'joined'],
+    ]);
+    const perProcess = new Map<string, number>([...roles.values()].map((role) => [role, 0]));
+    for (const entry of [...(await read('deadLetter')), ...(await read('park'))]) {
+      const role = roles.get(Number(entry.split('|')[2])) ?? 'unknown';
+      perProcess.set(role, (perProcess.get(role) ?? 0) + 1);
+    }
     process.stdout.write(
       `ordering: events=${EVENTS} keys=${nextSeq.size} violations=${violations} lost=${lost} duplicates=${duplicates}\n` +
         `  (dead-letter: ${deadLetter.handled} handled, ${exhausted.deadLetter} exhausted in the failed set; ` +
         `park: ${park.handled} handled, ${exhausted.park} exhausted, ${released} parked key release(s); ` +
         `worker SIGKILLed mid-job: ${killed}, its finished-but-not-completed jobs redelivered: ` +
-        `${deadLetter.redelivered + park.redelivered})\n`,
+        `${deadLetter.redelivered + park.redelivered})\n` +
+        `  jobs per process: ${[...perProcess].map(([role, n]) => `${role}=${n}`).join(' ')}\n`,
     );
 
     expect(killed).toBe(true);
     expect(await workers[0]!.exited()).toBeNull();
+    expect(left).toBeDefined();
+    await left;
+    expect(workers[1]!.process.signalCode).toBe('SIGTERM');
+    expect(workers[1]!.output()).not.toMatch(/still running after|Error/);
+    expect(perProcess.get('joined')).toBeGreaterThan(0);
+    expect(perProcess.get('left')).toBeGreaterThan(0);
     expect({ violations, lost, duplicates }).toEqual({ violations: 0, lost: 0, duplicates: 0 });
     expect(await failedCount(publisher, 'ordering.dead-letter')).toBe(exhausted.deadLetter);
     expect(await parkedKeys.list()).toEqual([]);
