@@ -32,6 +32,19 @@ export function parseRan(entry: string): Ran {
   return { lane: Number(lane), key, seq: Number(seq), pid: Number(pid), start: Number(start), end: Number(end) };
 }
 
+/** For each lane `pid` ran, the ms from its last job there (its end) to the next job of the lane elsewhere. */
+export function handoverGaps(all: readonly Ran[], pid: number, since: number): number[] {
+  const gaps: number[] = [];
+  for (let lane = 0; lane < SHARING_LANES; lane++) {
+    const mine = all.filter((ran) => ran.lane === lane && ran.pid === pid && ran.start >= since);
+    if (mine.length === 0) continue;
+    const lastEnd = Math.max(...mine.map((ran) => ran.end));
+    const next = all.filter((ran) => ran.lane === lane && ran.pid !== pid && ran.start >= lastEnd);
+    if (next.length > 0) gaps.push(Math.min(...next.map((ran) => ran.start)) - lastEnd);
+  }
+  return gaps;
+}
+
 /** Keys spread so that every lane gets `perLane` of them. */
 export function keysCoveringLanes(perLane: number): string[] {
   const counts = new Array<number>(SHARING_LANES).fill(0);

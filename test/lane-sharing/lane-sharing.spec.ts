@@ -10,6 +10,7 @@ import {
   keysCoveringLanes,
   parseRan,
   sharingList,
+  handoverGaps,
 } from './lane-sharing.handlers';
 
 /**
@@ -94,19 +95,6 @@ function evenlyShared(owners: Map<number, number>, pids: readonly number[]): boo
   const counts = lanesPerProcess(owners);
   const share = SHARING_LANES / pids.length;
   return owners.size === SHARING_LANES && pids.every((pid) => counts.get(pid) === share) && counts.size === pids.length;
-}
-
-/** For each lane `pid` ran, the ms from its last job there (its end) to the next job of the lane elsewhere. */
-function handoverGaps(all: readonly Ran[], pid: number, since: number): number[] {
-  const gaps: number[] = [];
-  for (let lane = 0; lane < SHARING_LANES; lane++) {
-    const mine = all.filter((ran) => ran.lane === lane && ran.pid === pid && ran.start >= since);
-    if (mine.length === 0) continue;
-    const lastEnd = Math.max(...mine.map((ran) => ran.end));
-    const next = all.filter((ran) => ran.lane === lane && ran.pid !== pid && ran.start >= lastEnd);
-    if (next.length > 0) gaps.push(Math.min(...next.map((ran) => ran.start)) - lastEnd);
-  }
-  return gaps;
 }
 
 /** Jobs of one lane that overlapped in time (a lane must run one job at a time). */
