@@ -100,7 +100,9 @@ export class LaneBalancer {
     const starting = [...this.groups.values()].flatMap((state) => [...state.transitions.values()]);
     await Promise.all(starting);
     await Promise.all(
-      [...this.groups.values()].flatMap((state) => [...state.running.values()].map((lane) => lane.worker.waitUntilReady())),
+      [...this.groups.values()].flatMap((state) =>
+        [...state.running.values()].map((lane) => lane.worker.waitUntilReady()),
+      ),
     );
   }
 
@@ -244,7 +246,8 @@ export class LaneBalancer {
     if (waitMs > 0 && rechecks > 0) {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!this.stopped && state.owned.has(queue)) void this.reclaim(state, queue, rechecks - 1).catch(() => undefined);
+        if (!this.stopped && state.owned.has(queue))
+          void this.reclaim(state, queue, rechecks - 1).catch(() => undefined);
       }, waitMs + 10);
       timer.unref();
       this.timers.add(timer);
