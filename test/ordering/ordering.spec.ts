@@ -119,11 +119,17 @@ describe('per-key ordering across worker processes', () => {
         list.push(seq);
       }
     }
-    for (let i = 0; i < events.length; i += 100) await publisher.bus.publishAll(events.slice(i, i + 100));
-
-    // Rebalancing: a fourth worker joins now; once it runs and a third of the jobs are done, worker 1 leaves
-    // gracefully; worker 0 SIGKILLs itself after its share (KILL_AFTER).
+    // Rebalancing: two thirds of the events are published, then a fourth worker joins and the last third is
+    // published once it is up (so it has work to take its lanes for); once two thirds of the jobs are done, worker 1
+    // leaves gracefully; worker 0 SIGKILLs itself after its share (KILL_AFTER).
+    const publish = async (from: number, to: number) => {
+      for (let i = from; i < to; i += 100) await publisher.bus.publishAll(events.slice(i, Math.min(i + 100, to)));
+    };
+    const joinAt = Math.floor((events.length * 2) / 3);
+    await publish(0, joinAt);
     const joiner = runTs('test/ordering/ordering-worker.ts', [], env);
+    await joiner.printed('worker ready', 60_000);
+    await publish(joinAt, events.length);
     let left: Promise<number | null> | undefined;
 
     const redis = redisClient();
