@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { BusEvent, OnEventAsync, laneOf } from 'nestjs-durable-bus';
+import { BusEvent, OnEventAsync } from 'nestjs-durable-bus';
+import { laneOf } from 'nestjs-durable-bus/transport';
 
 /** One unit of work of the lane-sharing test: its key, its place in the key's sequence, how long it takes. */
 @BusEvent('sharing.work', { partitionKey: 'key' })

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ConsumerSpec } from '../event-transport';
+import type { ConsumerSpec } from '../../contracts/event-transport';
 import { lanesChangedChannel, leaseCommands, leaseKeys } from './lane-leases';
 import { isLive } from './redis-connection';
 import type { HandlerCount } from './worker-shutdown';
