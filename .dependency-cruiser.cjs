@@ -20,6 +20,7 @@ const layers = [
       `${src}bridge/`,
       `${src}publishing/`,
       `${src}broadcast/`,
+      `${src}telemetry/`,
     ],
   },
   { name: 'adapters', paths: [`${src}transport/`, `${src}postgres/`] },
@@ -34,6 +35,8 @@ const layers = [
       `${lib}drizzle/`,
       `${lib}bullmq/`,
       `${lib}transport/`,
+      `${lib}terminus/`,
+      `${lib}postgres/`,
     ],
   },
 ];
@@ -53,6 +56,13 @@ const upward = layers.slice(0, -1).map((layer, index) => ({
 module.exports = {
   forbidden: [
     ...upward,
+    {
+      name: 'every-folder-in-a-layer',
+      comment: 'A library file outside every layer: put its folder in a layer here and in ARCHITECTURE.md.',
+      severity: 'error',
+      from: { path: lib, pathNot: group(layers.flatMap((l) => l.paths)) },
+      to: {},
+    },
     {
       name: 'no-file-cycles',
       comment: 'Two files import each other, directly or through others.',
@@ -90,7 +100,7 @@ module.exports = {
   ],
   options: {
     includeOnly: [
-      '^libs/event-bus/(src|testing|dashboard|typeorm|drizzle|bullmq|transport)/',
+      '^libs/event-bus/(src|testing|dashboard|typeorm|drizzle|bullmq|transport|postgres|terminus)/',
       '^(node_modules/)?(bullmq|ioredis)(/|$)',
     ],
     exclude: { path: '^libs/event-bus/dist/' },
