@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope } from '../events/event-envelope';
 import { newEventId } from '../events/event-id';
+import { activeTraceContext } from '../telemetry/trace-context';
 
 /** What a handler knows about the delivery it is running for (second argument of every handler). */
 export interface EventContext {
@@ -21,6 +22,9 @@ export interface EventContext {
   readonly attempt: number;
   /** How many tries this delivery gets in all. 1 for sync and broadcast handlers. */
   readonly maxAttempts: number;
+  /** W3C trace context of the event's publish, when it was traced (OpenTelemetry): for logs that name the trace. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }
 
 /** Builds a handler's context from the event's envelope. */
@@ -44,7 +48,14 @@ export function contextOf(
     mode,
     attempt,
     maxAttempts,
+    ...(envelope.traceparent ? traceFieldsOf(envelope) : {}),
   };
+}
+
+function traceFieldsOf(envelope: EventEnvelope): Pick<EventContext, 'traceparent' | 'tracestate'> {
+  return envelope.tracestate
+    ? { traceparent: envelope.traceparent, tracestate: envelope.tracestate }
+    : { traceparent: envelope.traceparent };
 }
 
 /**
@@ -70,5 +81,6 @@ export function newEnvelope(event: object, definition: EventDefinition, correlat
     causationId: parent?.eventId,
     partitionKey: definition.partitionKeyOf?.(event),
     depth: parent ? parent.depth + 1 : 1,
+    ...activeTraceContext(),
   };
 }

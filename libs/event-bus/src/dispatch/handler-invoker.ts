@@ -16,6 +16,7 @@ import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { contextOf, currentEventContext, EventContext } from './event-context';
 import { decodeEventData, UndecodableEventData } from './event-decoding';
 import { HandlerInterceptor, intercepted } from './handler-interceptor';
+import { BusTelemetry } from '../telemetry/bus-telemetry';
 
 /**
  * The one place every handler call goes through, sync or async, in production and in tests: it builds the
@@ -31,6 +32,7 @@ export class HandlerInvoker implements OnModuleInit {
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly moduleRef: ModuleRef,
     private readonly inbox: EventBusInbox,
+    private readonly telemetry: BusTelemetry,
   ) {}
 
   /** Resolves the `interceptors` option: instances as given, classes from the app's providers. */
@@ -52,7 +54,7 @@ export class HandlerInvoker implements OnModuleInit {
         );
       }
     }
-    this.interceptors = resolved;
+    this.interceptors = [...this.telemetry.interceptors, ...resolved]; // tracing and metrics outermost, when on
   }
 
   /**

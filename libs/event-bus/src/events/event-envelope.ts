@@ -16,6 +16,10 @@ export interface EventEnvelope {
   readonly partitionKey: string | undefined;
   /** Where the event is in its chain: 1 when published outside a handler, n + 1 when a handler of depth n published it. */
   readonly depth: number;
+  /** W3C trace context of the publish (`00-<trace id>-<span id>-<flags>`), when it was traced (OpenTelemetry). */
+  readonly traceparent?: string;
+  /** W3C `tracestate` of the publish, when it had one. */
+  readonly tracestate?: string;
 }
 
 /**
@@ -32,6 +36,9 @@ export interface EventJobData {
   readonly partitionKey: string | null;
   /** The envelope's depth; absent for 1 (an event that starts its chain, and jobs written before it existed). */
   readonly depth?: number;
+  /** The publish's W3C trace context, when it was traced (so a worker's span continues the publisher's trace). */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
   readonly handler: string;
   readonly payload: EncodedPayload['json'];
   readonly types?: EncodedPayload['meta'];
@@ -65,6 +72,8 @@ export function toEventData(
     causationId: envelope.causationId ?? null,
     partitionKey: partitionKey ?? null,
     ...(envelope.depth > 1 ? { depth: envelope.depth } : {}),
+    ...(envelope.traceparent ? { traceparent: envelope.traceparent } : {}),
+    ...(envelope.tracestate ? { tracestate: envelope.tracestate } : {}),
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };

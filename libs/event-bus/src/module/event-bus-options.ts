@@ -7,6 +7,7 @@ import type { JobRetention, RedisConnectionSetting } from '../transport/redis-co
 import { BackoffOptions } from '../handlers/handler-options';
 import type { OutboxOptions, ResolvedOutboxOptions } from '../outbox/outbox-options';
 import type { InboxOptions, ResolvedInboxOptions } from '../inbox/inbox-options';
+import { TelemetryDefaults, type TelemetryOptions } from '../telemetry/telemetry-options';
 
 /**
  * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
@@ -124,6 +125,11 @@ export interface EventBusModuleOptions {
    * first records `(handler id, event id)`, so a redelivered job does not repeat its database work. Off by default.
    */
   readonly inbox?: InboxOptions;
+  /**
+   * OpenTelemetry traces and metrics (`@opentelemetry/api`, an optional peer): on when an SDK is registered before
+   * the app is created, free otherwise. Default `{ tracing: true, metrics: true }`.
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** The documented defaults, as a class (`{ ...new EventBusModuleDefaults(), ...options }`). */
@@ -144,6 +150,7 @@ export class EventBusModuleDefaults {
   readonly logManifest: boolean = true;
   readonly broadcast: BroadcastScope = 'handled';
   readonly worker: EventWorkerOptions = {};
+  readonly telemetry: Required<TelemetryOptions> = TelemetryDefaults;
   readonly defaultJobOptions: Required<EventJobDefaults> = {
     attempts: 5,
     backoff: { type: 'exponential', delay: 1000 },
@@ -155,8 +162,9 @@ export class EventBusModuleDefaults {
 /** Options after defaults were applied and values checked. */
 export type ResolvedEventBusOptions = Omit<
   Required<EventBusModuleOptions>,
-  'connection' | 'defaultJobOptions' | 'outbox' | 'inbox'
+  'connection' | 'defaultJobOptions' | 'outbox' | 'inbox' | 'telemetry'
 > & {
+  readonly telemetry: Required<TelemetryOptions>;
   readonly connection: EventBusModuleOptions['connection'];
   readonly defaultJobOptions: Required<EventJobDefaults>;
   readonly outbox: ResolvedOutboxOptions | undefined;

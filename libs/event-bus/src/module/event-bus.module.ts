@@ -10,6 +10,7 @@ import { EventBus } from '../event-bus';
 import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { ParkedKeys } from '../partitions/parked-keys';
+import { BusTelemetry } from '../telemetry/bus-telemetry';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
@@ -60,6 +61,7 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from './tokens';
     Broadcaster,
     EventBusOutbox,
     EventBusInbox,
+    BusTelemetry,
   ],
   exports: [
     EventBus,

@@ -7,6 +7,7 @@ import { isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
   ConsumerSpec,
+  ConsumerStatus,
   EventTransport,
   LaneGroup,
   OutgoingJob,
@@ -48,7 +49,7 @@ export class BullMqTransport implements EventTransport {
   private producer: { client: Redis; owned: boolean } | undefined;
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: { worker: Worker; handlers: HandlerCount }[] = [];
+  private readonly workers: { worker: Worker; handlers: HandlerCount; queue: string; handlerId: string }[] = [];
   private closed = false;
   private lastConnectionError: string | undefined;
   private readonly batcher: WriteBatcher<OutgoingJob>;
@@ -118,16 +119,43 @@ export class BullMqTransport implements EventTransport {
     const multi = this.producerClient().multi();
     for (const queue of queues) {
       multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
-      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized'));
+      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized')).zcard(queue.toKey('failed'));
     }
     const counts = ((await multi.exec()) ?? []).map(([error, count]) => {
       if (error) throw error;
       return Number(count);
     });
     return names.map((queue, i) => {
-      const [waiting = 0, active = 0, delayed = 0, prioritized = 0] = counts.slice(i * 4, i * 4 + 4);
-      return { queue, waiting, active, delayed, prioritized };
+      const [waiting = 0, active = 0, delayed = 0, prioritized = 0, failed = 0] = counts.slice(i * 5, i * 5 + 5);
+      return { queue, waiting, active, delayed, prioritized, failed };
     });
+  }
+
+  /** PING on the producer connection; rejects at once while it is not connected, with its state. */
+  async ping(timeoutMs: number): Promise<void> {
+    const client = this.producerClient();
+    if (!isLive(client)) {
+      const last = this.lastConnectionError ? `; last error: ${this.lastConnectionError}` : '';
+      throw new Error(`Redis is not connected (${client.status}${last})`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([client.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One entry per started worker. */
+  consumerStatus(): readonly ConsumerStatus[] {
+    return this.workers.map(({ worker, queue, handlerId }) => ({
+      queue,
+      handlerId,
+      running: worker.isRunning() && !worker.closing,
+    }));
   }
 
   /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
@@ -175,7 +203,7 @@ export class BullMqTransport implements EventTransport {
         if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
         else this.logger.warn(`${message}; will retry`);
       });
-      this.workers.push({ worker, handlers });
+      this.workers.push({ worker, handlers, queue: consumer.queue, handlerId: consumer.handlerId });
     }
     await Promise.all(this.workers.map(({ worker }) => worker.waitUntilReady()));
   }
