@@ -94,10 +94,16 @@ export type { EventContext } from './dispatch/event-context';
 export type { HandlerInterceptor, InterceptedHandler } from './dispatch/handler-interceptor';
 export { currentEventContext } from './dispatch/event-context';
 
+// Observability (OpenTelemetry; the health indicator is in nestjs-durable-bus/terminus)
+export { BusTelemetryNames } from './telemetry/telemetry-names';
+export type { TelemetryOptions } from './telemetry/telemetry-options';
+export type { TraceContext } from './telemetry/trace-context';
+
 // Transports
 export { EVENT_TRANSPORT } from './transport/event-transport';
 export type {
   ConsumerSpec,
+  ConsumerStatus,
   DeliveryOptions,
   EventTransport,
   LaneGroup,
