@@ -35,6 +35,7 @@ module.exports = {
     '^nestjs-durable-bus/typeorm$': '<rootDir>/libs/event-bus/typeorm',
     '^nestjs-durable-bus/drizzle$': '<rootDir>/libs/event-bus/drizzle',
     '^nestjs-durable-bus/bullmq$': '<rootDir>/libs/event-bus/bullmq',
+    '^nestjs-durable-bus/terminus$': '<rootDir>/libs/event-bus/terminus',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

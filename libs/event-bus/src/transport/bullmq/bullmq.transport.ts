@@ -131,10 +131,14 @@ export class BullMqTransport implements EventTransport {
     });
   }
 
-  /** PING on the producer connection; rejects at once while it is not connected, with its state. */
+  /**
+   * PING on the producer connection, bounded by `timeoutMs`; rejects at once, with its state, while the connection is
+   * lost (reconnecting, closed). A connection not made yet (the producer connects on first use) is waited for.
+   */
   async ping(timeoutMs: number): Promise<void> {
     const client = this.producerClient();
-    if (!isLive(client)) {
+    if (client.status === 'wait') client.connect().catch(() => undefined); // a lazyConnect instance
+    if (!isLive(client) && !['wait', 'connecting', 'connect'].includes(client.status)) {
       const last = this.lastConnectionError ? `; last error: ${this.lastConnectionError}` : '';
       throw new Error(`Redis is not connected (${client.status}${last})`);
     }
