@@ -26,7 +26,9 @@ type Attributes = Record<string, unknown>;
 /** The data points of metric `name` whose attributes include `match`. */
 async function pointsOf(name: string, match: Attributes = {}): Promise<DataPoint<unknown>[]> {
   const { resourceMetrics } = await reader.collect();
-  const found = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).filter((m) => m.descriptor.name === name);
+  const found = resourceMetrics.scopeMetrics
+    .flatMap((scope) => scope.metrics)
+    .filter((m) => m.descriptor.name === name);
   return found
     .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[])
     .filter((point) => Object.entries(match).every(([key, value]) => point.attributes[key] === value));
@@ -86,7 +88,11 @@ describe('metrics (OpenTelemetry, in-memory metric reader, real Redis)', () => {
     const jobOf = (id: string) => payment.jobs.find((job) => job.handlerId === id)!.jobId;
     expect((await waitForFinished(prefix, 'metrics.flaky', jobOf('metrics.flaky'))).state).toBe('completed');
     expect((await waitForFinished(prefix, 'metrics.doomed', jobOf('metrics.doomed'))).state).toBe('failed');
-    await poll(() => get(ParkedKeys).list('metrics.poster'), (parked) => parked.length === 1, 'the parked key');
+    await poll(
+      () => get(ParkedKeys).list('metrics.poster'),
+      (parked) => parked.length === 1,
+      'the parked key',
+    );
 
     expect(await valueOf(M.published, { [event]: 'metrics.payment-taken' })).toBe(1);
     expect(await valueOf(M.published, { [event]: 'metrics.ledger-posted' })).toBe(1);
@@ -97,7 +103,11 @@ describe('metrics (OpenTelemetry, in-memory metric reader, real Redis)', () => {
     expect(await valueOf(M.failed, { [handler]: 'metrics.doomed' })).toBe(1);
     expect(await valueOf(M.deadLettered, { [handler]: 'metrics.doomed' })).toBe(1);
     expect(await valueOf(M.retried, { [handler]: 'metrics.doomed' })).toBe(0);
-    await poll(() => valueOf(M.parked, { [handler]: 'metrics.poster' }), (n) => n === 1, 'the parked counter');
+    await poll(
+      () => valueOf(M.parked, { [handler]: 'metrics.poster' }),
+      (n) => n === 1,
+      'the parked counter',
+    );
     expect(await valueOf(M.deadLettered, { [handler]: 'metrics.poster' })).toBe(0);
     // Every try is timed (the flaky handler's two included); the lag is recorded for handled events.
     expect(await valueOf(M.duration, { [handler]: 'metrics.flaky' })).toBe(2);

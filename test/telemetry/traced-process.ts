@@ -6,7 +6,12 @@
 import 'reflect-metadata';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import type { ExportResult } from '@opentelemetry/core';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -33,13 +38,20 @@ class PrintingExporter extends InMemorySpanExporter {
 }
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new PrintingExporter())] }));
+trace.setGlobalTracerProvider(
+  new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new PrintingExporter())] }),
+);
 
 const role = process.env.ROLE === 'publisher' ? 'publisher' : 'consumer';
 
 @Module({
   imports: [
-    EventBusModule.forRoot({ connection: process.env.REDIS_URL!, prefix: process.env.BUS_PREFIX!, role, logManifest: false }),
+    EventBusModule.forRoot({
+      connection: process.env.REDIS_URL!,
+      prefix: process.env.BUS_PREFIX!,
+      role,
+      logManifest: false,
+    }),
     TracedHandlersModule,
   ],
 })

@@ -80,7 +80,9 @@ describe('EventBusHealthIndicator (nestjs-durable-bus/terminus)', () => {
     expect(down.status).toBe(503);
     const body = (await down.json()) as { error: { eventBus: { status: string; broker: string; reason: string } } };
     expect(body.error.eventBus).toMatchObject({ status: 'down', broker: 'down' });
-    expect(body.error.eventBus.reason).toMatch(/^the broker \(bullmq\) is unreachable: Redis (is not connected|did not answer)/);
+    expect(body.error.eventBus.reason).toMatch(
+      /^the broker \(bullmq\) is unreachable: Redis (is not connected|did not answer)/,
+    );
   }, 30_000);
 
   it('is down when the outbox backlog or its oldest row passes its threshold, naming both', async () => {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventDefinition } from '../events/bus-event.decorator';
-import { EventEnvelope } from '../events/event-envelope';
+import { EventEnvelope, traceFieldsOf } from '../events/event-envelope';
 import { newEventId } from '../events/event-id';
 import { activeTraceContext } from '../telemetry/trace-context';
 
@@ -35,7 +35,7 @@ export function contextOf(
   attempt = 1,
   maxAttempts = 1,
 ): EventContext {
-  return {
+  const context: EventContext = {
     eventId: envelope.id,
     eventName: envelope.name,
     eventVersion: envelope.version,
@@ -48,14 +48,8 @@ export function contextOf(
     mode,
     attempt,
     maxAttempts,
-    ...(envelope.traceparent ? traceFieldsOf(envelope) : {}),
   };
-}
-
-function traceFieldsOf(envelope: EventEnvelope): Pick<EventContext, 'traceparent' | 'tracestate'> {
-  return envelope.tracestate
-    ? { traceparent: envelope.traceparent, tracestate: envelope.tracestate }
-    : { traceparent: envelope.traceparent };
+  return envelope.traceparent ? { ...context, ...traceFieldsOf(envelope) } : context;
 }
 
 /**
@@ -72,7 +66,8 @@ export const currentEventContext = new AsyncLocalStorage<EventContext>();
 export function newEnvelope(event: object, definition: EventDefinition, correlationId?: string): EventEnvelope {
   const id = newEventId();
   const parent = currentEventContext.getStore();
-  return {
+  const trace = activeTraceContext();
+  const envelope: EventEnvelope = {
     id,
     name: definition.name,
     version: definition.version,
@@ -81,6 +76,6 @@ export function newEnvelope(event: object, definition: EventDefinition, correlat
     causationId: parent?.eventId,
     partitionKey: definition.partitionKeyOf?.(event),
     depth: parent ? parent.depth + 1 : 1,
-    ...activeTraceContext(),
   };
+  return trace ? { ...envelope, ...trace } : envelope;
 }

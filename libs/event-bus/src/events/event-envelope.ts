@@ -72,11 +72,17 @@ export function toEventData(
     causationId: envelope.causationId ?? null,
     partitionKey: partitionKey ?? null,
     ...(envelope.depth > 1 ? { depth: envelope.depth } : {}),
-    ...(envelope.traceparent ? { traceparent: envelope.traceparent } : {}),
-    ...(envelope.tracestate ? { tracestate: envelope.tracestate } : {}),
+    ...(envelope.traceparent ? traceFieldsOf(envelope) : {}),
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };
+}
+
+/** The envelope's trace context fields, for a job's data or a handler's context (only those it has). */
+export function traceFieldsOf(envelope: EventEnvelope): Pick<EventEnvelope, 'traceparent' | 'tracestate'> {
+  return envelope.tracestate
+    ? { traceparent: envelope.traceparent, tracestate: envelope.tracestate }
+    : { traceparent: envelope.traceparent };
 }
 
 /**

@@ -66,7 +66,8 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
       fail(`interceptors[${index}]`, interceptor, 'a HandlerInterceptor (an object with intercept()) or its class');
   });
   for (const part of ['tracing', 'metrics'] as const) {
-    if (typeof resolved.telemetry[part] !== 'boolean') fail(`telemetry.${part}`, resolved.telemetry[part], 'true or false');
+    if (typeof resolved.telemetry[part] !== 'boolean')
+      fail(`telemetry.${part}`, resolved.telemetry[part], 'true or false');
   }
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);

@@ -32,7 +32,10 @@ export class BusMetrics implements HandlerInterceptor {
   private readonly outcomes: Record<FailedTryOutcome, Counter>;
   private readonly duration: Histogram;
   private readonly lag: Histogram;
-  private readonly gauges: Record<'waiting' | 'delayed' | 'active' | 'failed' | 'backlog' | 'oldestAge', ObservableGauge>;
+  private readonly gauges: Record<
+    'waiting' | 'delayed' | 'active' | 'failed' | 'backlog' | 'oldestAge',
+    ObservableGauge
+  >;
   private readonly observe = (result: BatchObservableResult) => this.readGauges(result);
 
   constructor(
@@ -97,6 +100,8 @@ export class BusMetrics implements HandlerInterceptor {
     try {
       pending = next();
     } catch (error) {
+      // Whatever was thrown, as it was thrown (the handler's own value, Error or not).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       pending = Promise.reject(error);
     }
     return pending.then(

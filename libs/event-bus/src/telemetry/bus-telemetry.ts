@@ -49,7 +49,10 @@ export class BusTelemetry implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** Runs a publish of `events` in its PRODUCER span (tracing on) and counts what it published (metrics on). */
-  publishing<R extends PublishReceipt | PublishReceipt[]>(events: readonly object[], publish: () => Promise<R>): Promise<R> {
+  publishing<R extends PublishReceipt | PublishReceipt[]>(
+    events: readonly object[],
+    publish: () => Promise<R>,
+  ): Promise<R> {
     const pending = this.tracing ? this.tracing.trace(events, publish) : publish();
     const metrics = this.metrics;
     if (!metrics) return pending;

@@ -24,7 +24,9 @@ export class PublishTracing {
 
   trace<R extends PublishReceipt | PublishReceipt[]>(events: readonly object[], publish: () => Promise<R>): Promise<R> {
     const api = this.api;
-    const names = [...new Set((Array.isArray(events) ? events : []).map((event) => wireNameOf(event)))];
+    const names = [
+      ...new Set((Array.isArray(events) ? (events as readonly object[]) : []).map((event) => wireNameOf(event))),
+    ];
     const attributes: Attributes = {
       'messaging.system': this.system,
       'messaging.operation.type': 'send',

@@ -6,7 +6,7 @@ import { outcomeOfFailure, queueOf } from './handler-delivery';
 import { INSTRUMENTATION_SCOPE, OpenTelemetry } from './open-telemetry';
 import { recordFailure } from './publish-tracing';
 import { BusTelemetryNames } from './telemetry-names';
-import { remoteContextOf } from './trace-context';
+import { remoteContextOf } from './remote-context';
 
 const { attributes: A } = BusTelemetryNames;
 
@@ -66,6 +66,8 @@ export class TracingInterceptor implements HandlerInterceptor {
     try {
       pending = api.context.with(api.trace.setSpan(parent, span), next);
     } catch (error) {
+      // Whatever was thrown, as it was thrown (the handler's own value, Error or not).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       pending = Promise.reject(error);
     }
     return pending.then(
