@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope, traceFieldsOf } from '../events/event-envelope';
 import { newEventId } from '../events/event-id';
-import { activeTraceContext } from '../telemetry/trace-context';
+import { activeTraceContext, tracingOn } from '../telemetry/trace-context';
 
 /** What a handler knows about the delivery it is running for (second argument of every handler). */
 export interface EventContext {
@@ -22,7 +22,10 @@ export interface EventContext {
   readonly attempt: number;
   /** How many tries this delivery gets in all. 1 for sync and broadcast handlers. */
   readonly maxAttempts: number;
-  /** W3C trace context of the event's publish, when it was traced (OpenTelemetry): for logs that name the trace. */
+  /**
+   * W3C trace context of the event's publish, when it was traced and this process traces (OpenTelemetry): for logs
+   * that name the trace.
+   */
   readonly traceparent?: string;
   readonly tracestate?: string;
 }
@@ -49,7 +52,7 @@ export function contextOf(
     attempt,
     maxAttempts,
   };
-  return envelope.traceparent ? { ...context, ...traceFieldsOf(envelope) } : context;
+  return tracingOn() && envelope.traceparent ? { ...context, ...traceFieldsOf(envelope) } : context;
 }
 
 /**
@@ -66,7 +69,7 @@ export const currentEventContext = new AsyncLocalStorage<EventContext>();
 export function newEnvelope(event: object, definition: EventDefinition, correlationId?: string): EventEnvelope {
   const id = newEventId();
   const parent = currentEventContext.getStore();
-  const trace = activeTraceContext();
+  const trace = tracingOn() ? activeTraceContext() : undefined;
   const envelope: EventEnvelope = {
     id,
     name: definition.name,

@@ -63,7 +63,7 @@ export function toEventData(
   payload: EncodedPayload,
   partitionKey: string | undefined,
 ): Omit<EventJobData, 'handler'> {
-  return {
+  const data = {
     event: envelope.name,
     version: envelope.version,
     id: envelope.id,
@@ -72,10 +72,10 @@ export function toEventData(
     causationId: envelope.causationId ?? null,
     partitionKey: partitionKey ?? null,
     ...(envelope.depth > 1 ? { depth: envelope.depth } : {}),
-    ...(envelope.traceparent ? traceFieldsOf(envelope) : {}),
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };
+  return envelope.traceparent ? { ...data, ...traceFieldsOf(envelope) } : data;
 }
 
 /** The envelope's trace context fields, for a job's data or a handler's context (only those it has). */

@@ -19,6 +19,11 @@ export function carryTraceContext(): void {
   carrying = true;
 }
 
+/** Whether an app of this process traces (envelopes and handler contexts then carry trace context). */
+export function tracingOn(): boolean {
+  return carrying;
+}
+
 /**
  * The active span's trace context, for the envelope of an event published now; `undefined` (at the cost of one
  * check) until an app of this process traces, and when no span is active.
