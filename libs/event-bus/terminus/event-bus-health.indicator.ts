@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { EventBusConfigError } from '../src/errors';
+import { EventBusConfigError, HealthCheckError } from '../src/errors';
 import { EventHandlersExplorer } from '../src/handlers/event-handlers.explorer';
 import type { ResolvedEventBusOptions } from '../src/module/event-bus-options';
 import { RESOLVED_EVENT_BUS_OPTIONS } from '../src/module/tokens';
@@ -103,7 +103,7 @@ export class EventBusHealthIndicator {
       const [backlog, oldestAgeMs] = await within(
         Promise.all([store.pending(), store.oldestPendingAge?.()]),
         limits.timeout,
-        'the outbox store',
+        'the outbox',
       );
       if (backlog > limits.maxOutboxBacklog) {
         problems.push(`the outbox holds ${backlog} rows not relayed, more than ${limits.maxOutboxBacklog}`);
@@ -164,7 +164,7 @@ function messageOf(error: unknown): string {
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new HealthCheckError(what, `${what} did not answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -3,7 +3,7 @@ import { Job, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from
 import { Redis } from 'ioredis';
 import type { BroadcastChannel } from '../../broadcast/broadcast-channel';
 import { RelayBroadcastChannel } from './relay-broadcast-channel';
-import { isUnrecoverableError, JobWriteError } from '../../errors';
+import { HealthCheckError, isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../module/event-bus-options';
 import {
   ConsumerSpec,
@@ -140,11 +140,14 @@ export class BullMqTransport implements EventTransport {
     if (client.status === 'wait') client.connect().catch(() => undefined); // a lazyConnect instance
     if (!isLive(client) && !['wait', 'connecting', 'connect'].includes(client.status)) {
       const last = this.lastConnectionError ? `; last error: ${this.lastConnectionError}` : '';
-      throw new Error(`Redis is not connected (${client.status}${last})`);
+      throw new HealthCheckError('broker', `Redis is not connected (${client.status}${last})`);
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new HealthCheckError('broker', `Redis did not answer PING within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([client.ping(), timeout]);
