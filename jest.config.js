@@ -37,6 +37,7 @@ module.exports = {
     '^nestjs-durable-bus/bullmq$': '<rootDir>/libs/event-bus/bullmq',
     '^nestjs-durable-bus/transport$': '<rootDir>/libs/event-bus/transport',
     '^nestjs-durable-bus/postgres$': '<rootDir>/libs/event-bus/postgres',
+    '^nestjs-durable-bus/terminus$': '<rootDir>/libs/event-bus/terminus',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -2,7 +2,7 @@ import { runTs } from './support/child-process';
 
 const MAIN = 'test/fixtures/without-bullmq/main.ts';
 
-describe('an app without bullmq and ioredis installed', () => {
+describe('an app without bullmq, ioredis and @opentelemetry/api installed', () => {
   it('boots on the in-memory transport, publishes, runs its handlers, and the testing kit works', async () => {
     const child = runTs(MAIN, ['in-memory'], {});
 

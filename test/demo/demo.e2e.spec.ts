@@ -116,3 +116,17 @@ describe('demo: live feed', () => {
     expect(text).toContain('"eventName":"finances.invoice-issued"');
   });
 });
+
+describe('demo: health', () => {
+  it('GET /health reports the bus up: Redis answers, the consumers run, the outbox relays', async () => {
+    const demo = await startDemo();
+
+    const response = await fetch(`${demo.base}/health`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      info: { eventBus: { status: 'up', broker: 'up', role: 'both', outbox: { backlog: 0 }, parkedKeys: 0 } },
+    });
+  });
+});

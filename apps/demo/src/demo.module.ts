@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { EventBusModule, withEventBus } from 'nestjs-durable-bus';
 import { EventBusDashboardModule } from 'nestjs-durable-bus/dashboard';
+import { EventBusHealthIndicator } from 'nestjs-durable-bus/terminus';
 import { TypeOrmOutboxStore } from 'nestjs-durable-bus/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditEntry } from './audit/audit-entry.entity';
@@ -15,6 +17,7 @@ import { InvoiceRecord } from './finances/invoice.entity';
 import { OrderRecord } from './orders/order.entity';
 import { OrdersModule } from './orders/orders.module';
 import { DemoConfig } from './platform/demo-config';
+import { HealthController } from './platform/health.controller';
 
 const BUS_ROLES = { all: 'both', api: 'publisher', worker: 'consumer' } as const;
 
@@ -69,11 +72,13 @@ export class DemoModule {
               }),
             ]
           : []),
+        ...(http ? [TerminusModule.forRoot({ logger: false })] : []),
         OrdersModule,
         FinancesModule,
         AuditModule,
       ],
-      controllers: http ? [FeedController] : [],
+      controllers: http ? [FeedController, HealthController] : [],
+      providers: http ? [EventBusHealthIndicator] : [],
     };
   }
 }

@@ -25,7 +25,7 @@ export type { BackoffOptions, ExhaustedPolicy, JobRetention } from './contracts/
 
 // Publishing
 export { EventBus } from './publishing/event-bus';
-export type { PublishReceipt } from './publishing/event-bus';
+export type { PublishReceipt } from './contracts/publish-receipt';
 export type { PreparedEvent, PublishOptions } from './publishing/job-planner';
 export type { PublishObserver, PublishedListener, RefusedListener } from './publishing/publish-hooks';
 
@@ -70,6 +70,11 @@ export { EventBusInbox } from './inbox/event-bus-inbox';
 export type { InboxDuplicate, InboxStats } from './inbox/event-bus-inbox';
 export { InboxDefaults } from './contracts/inbox-options';
 export type { InboxOptions, TransactionHostLike } from './contracts/inbox-options';
+
+// Observability (OpenTelemetry traces and metrics; the health indicator is in nestjs-durable-bus/terminus)
+export { BusTelemetryNames } from './contracts/telemetry-names';
+export type { TelemetryOptions } from './contracts/telemetry-options';
+export type { TraceContext } from './dispatch/trace-context';
 
 // Errors
 export * from './errors';

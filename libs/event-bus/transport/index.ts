@@ -6,6 +6,7 @@
 export { EVENT_TRANSPORT, UnreadableJobData } from '../src/contracts/event-transport';
 export type {
   ConsumerSpec,
+  ConsumerStatus,
   DeliveryOptions,
   EventTransport,
   JobAttempt,

@@ -7,6 +7,7 @@ import type { JobRetention } from './delivery';
 import { BackoffOptions } from './delivery';
 import type { OutboxOptions, ResolvedOutboxOptions } from './outbox-options';
 import type { InboxOptions, ResolvedInboxOptions } from './inbox-options';
+import type { TelemetryOptions } from './telemetry-options';
 
 /**
  * Which events are broadcast to every node: `'handled'`, those with an `@OnEventBroadcast` handler; `'all'`, every
@@ -124,13 +125,19 @@ export interface EventBusModuleOptions {
    * first records `(handler id, event id)`, so a redelivered job does not repeat its database work. Off by default.
    */
   readonly inbox?: InboxOptions;
+  /**
+   * OpenTelemetry traces and metrics (`@opentelemetry/api`, an optional peer): on when an SDK is registered before
+   * the app is created, free otherwise. Default `{ tracing: true, metrics: true }`.
+   */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /** Options after defaults were applied and values checked. */
 export type ResolvedEventBusOptions = Omit<
   Required<EventBusModuleOptions>,
-  'connection' | 'defaultJobOptions' | 'outbox' | 'inbox'
+  'connection' | 'defaultJobOptions' | 'outbox' | 'inbox' | 'telemetry'
 > & {
+  readonly telemetry: Required<TelemetryOptions>;
   readonly connection: EventBusModuleOptions['connection'];
   readonly defaultJobOptions: Required<EventJobDefaults>;
   readonly outbox: ResolvedOutboxOptions | undefined;

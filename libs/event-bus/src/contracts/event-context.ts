@@ -16,4 +16,10 @@ export interface EventContext {
   readonly attempt: number;
   /** How many tries this delivery gets in all. 1 for sync and broadcast handlers. */
   readonly maxAttempts: number;
+  /**
+   * W3C trace context of the event's publish, when it was traced and this process traces (OpenTelemetry): for logs
+   * that name the trace.
+   */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
 }

@@ -22,6 +22,10 @@ export interface EventEnvelope {
   readonly partitionKey: string | undefined;
   /** Where the event is in its chain: 1 when published outside a handler, n + 1 when a handler of depth n published it. */
   readonly depth: number;
+  /** W3C trace context of the publish (`00-<trace id>-<span id>-<flags>`), when it was traced (OpenTelemetry). */
+  readonly traceparent?: string;
+  /** W3C `tracestate` of the publish, when it had one. */
+  readonly tracestate?: string;
 }
 
 /**
@@ -38,6 +42,9 @@ export interface EventJobData {
   readonly partitionKey: string | null;
   /** The envelope's depth; absent for 1 (an event that starts its chain, and jobs written before it existed). */
   readonly depth?: number;
+  /** The publish's W3C trace context, when it was traced (so a worker's span continues the publisher's trace). */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
   readonly handler: string;
   readonly payload: EncodedPayload['json'];
   readonly types?: EncodedPayload['meta'];
@@ -62,7 +69,7 @@ export function toEventData(
   payload: EncodedPayload,
   partitionKey: string | undefined,
 ): Omit<EventJobData, 'handler'> {
-  return {
+  const data = {
     event: envelope.name,
     version: envelope.version,
     id: envelope.id,
@@ -74,6 +81,14 @@ export function toEventData(
     payload: payload.json,
     ...(payload.meta ? { types: payload.meta } : {}),
   };
+  return envelope.traceparent ? { ...data, ...traceFieldsOf(envelope) } : data;
+}
+
+/** The envelope's trace context fields, for a job's data or a handler's context (only those it has). */
+export function traceFieldsOf(envelope: EventEnvelope): Pick<EventEnvelope, 'traceparent' | 'tracestate'> {
+  return envelope.tracestate
+    ? { traceparent: envelope.traceparent, tracestate: envelope.tracestate }
+    : { traceparent: envelope.traceparent };
 }
 
 /**

@@ -93,6 +93,16 @@ export interface PendingJobs {
   readonly active: number;
   readonly delayed: number;
   readonly prioritized: number;
+  /** Jobs that exhausted their tries (the failed set), when the transport keeps them. Not pending: `drain` ignores it. */
+  readonly failed?: number;
+}
+
+/** A consumer this process runs, for health checks. */
+export interface ConsumerStatus {
+  readonly queue: string;
+  readonly handlerId: string;
+  /** Taking jobs (started, not closing). */
+  readonly running: boolean;
 }
 
 /** What to do with a parked key's dead event on release. */
@@ -152,6 +162,10 @@ export interface EventTransport {
    * Bull Board).
    */
   brokerQueue?(name: string): unknown;
+  /** Resolves once the broker answered, rejects with why not within `timeoutMs` (the health indicator asks). */
+  ping?(timeoutMs: number): Promise<void>;
+  /** The consumers this process started and whether each takes jobs (the health indicator asks). */
+  consumerStatus?(): readonly ConsumerStatus[];
 }
 
 /** Injection token of the bus's transport. */

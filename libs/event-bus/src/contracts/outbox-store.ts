@@ -54,6 +54,11 @@ export interface OutboxStore {
   /** Rows not relayed yet. */
   pending(): Promise<number>;
   /**
+   * Ms since the oldest row not relayed yet was inserted, `undefined` when none is pending: for metrics and the
+   * health indicator (a relay that is stuck shows as a growing age). Optional: stores without it report no age.
+   */
+  oldestPendingAge?(): Promise<number | undefined>;
+  /**
    * Calls `onCommit` whenever a transaction that inserted rows commits (PostgreSQL: LISTEN). Resolves with the
    * function that stops listening. Best effort: the relay also polls.
    */

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventContext } from '../contracts/event-context';
 import type { EventDefinition } from '../events/bus-event.decorator';
-import { EventEnvelope } from '../contracts/event-envelope';
+import { EventEnvelope, traceFieldsOf } from '../contracts/event-envelope';
 import { newEventId } from '../events/event-id';
+import { activeTraceContext, tracingOn } from './trace-context';
 
 /** Builds a handler's context from the event's envelope. */
 export function contextOf(
@@ -12,7 +13,7 @@ export function contextOf(
   attempt = 1,
   maxAttempts = 1,
 ): EventContext {
-  return {
+  const context: EventContext = {
     eventId: envelope.id,
     eventName: envelope.name,
     eventVersion: envelope.version,
@@ -26,6 +27,7 @@ export function contextOf(
     attempt,
     maxAttempts,
   };
+  return tracingOn() && envelope.traceparent ? { ...context, ...traceFieldsOf(envelope) } : context;
 }
 
 /**
@@ -42,7 +44,8 @@ export const currentEventContext = new AsyncLocalStorage<EventContext>();
 export function newEnvelope(event: object, definition: EventDefinition, correlationId?: string): EventEnvelope {
   const id = newEventId();
   const parent = currentEventContext.getStore();
-  return {
+  const trace = tracingOn() ? activeTraceContext() : undefined;
+  const envelope: EventEnvelope = {
     id,
     name: definition.name,
     version: definition.version,
@@ -52,4 +55,5 @@ export function newEnvelope(event: object, definition: EventDefinition, correlat
     partitionKey: definition.partitionKeyOf?.(event),
     depth: parent ? parent.depth + 1 : 1,
   };
+  return trace ? { ...envelope, ...trace } : envelope;
 }

@@ -1,6 +1,7 @@
 import { EventCodec } from '../codec/event-codec';
 import { EventDefinition } from '../events/bus-event.decorator';
 import { EventEnvelope, EventJobData } from '../contracts/event-envelope';
+import { traceContextOfData } from './trace-context';
 
 /** An event as it was written: a job's data, or a broadcast message (the same fields without a handler). */
 export type EventData = Omit<EventJobData, 'handler'>;
@@ -60,6 +61,7 @@ export function decodeEventData(
     causationId: data.causationId ?? undefined,
     partitionKey: data.partitionKey ?? undefined,
     depth,
+    ...traceContextOfData(data),
   };
   return { event: EventCodec.instantiate(definition, fields), envelope };
 }

@@ -11,7 +11,7 @@ import {
 } from '../handlers/handler-definition';
 import { JobAttempt, UnreadableJobData } from '../contracts/event-transport';
 import type { ResolvedEventBusOptions } from '../contracts/event-bus-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { BUILT_IN_INTERCEPTORS, EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 import { INBOX_GATE, InboxGate } from '../contracts/inbox-gate';
 import { contextOf, currentEventContext } from './event-context';
 import { EventContext } from '../contracts/event-context';
@@ -33,6 +33,7 @@ export class HandlerInvoker implements OnModuleInit {
     @Inject(RESOLVED_EVENT_BUS_OPTIONS) private readonly options: ResolvedEventBusOptions,
     private readonly moduleRef: ModuleRef,
     @Inject(INBOX_GATE) private readonly inbox: InboxGate,
+    @Inject(BUILT_IN_INTERCEPTORS) private readonly builtIn: readonly HandlerInterceptor[],
   ) {}
 
   /** Resolves the `interceptors` option: instances as given, classes from the app's providers. */
@@ -54,7 +55,7 @@ export class HandlerInvoker implements OnModuleInit {
         );
       }
     }
-    this.interceptors = resolved;
+    this.interceptors = [...this.builtIn, ...resolved]; // the bus's own (tracing, metrics, when on) outermost
   }
 
   /**

@@ -9,3 +9,4 @@ export * from './job-write.error';
 export * from './publish-timeout.error';
 export * from './event-cycle.error';
 export * from './inbox-transaction.error';
+export * from './health-check.error';

@@ -1,3 +1,4 @@
+import type { EventBusRole } from '../contracts/event-bus-options';
 import { BackoffOptions, ExhaustedPolicy } from '../contracts/delivery';
 import { HandlerRegistry } from './handler-registry';
 
@@ -46,7 +47,7 @@ export interface ManifestEvent {
 /** What the bus discovered in this app: read-only data for logs, tools and tests. */
 export interface HandlerManifest {
   readonly transport: string;
-  readonly role: string;
+  readonly role: EventBusRole;
   /** Events with a handler or a bridged listener, in the order their first handler was discovered. */
   readonly events: readonly ManifestEvent[];
 }
@@ -55,7 +56,7 @@ export interface HandlerManifest {
 export function buildHandlerManifest(
   registry: HandlerRegistry,
   transport: string,
-  role: string,
+  role: EventBusRole,
   bridged: ReadonlyMap<string, readonly string[]> = new Map(),
 ): HandlerManifest {
   const byEvent = new Map<string, ManifestHandler[]>();

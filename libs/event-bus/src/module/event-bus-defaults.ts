@@ -3,6 +3,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from '../codec/payload-size';
 import type { EventTransport } from '../contracts/event-transport';
 import type { HandlerInterceptor } from '../contracts/handler-interceptor';
 import type { ValueType } from '../contracts/value-type';
+import { TelemetryDefaults, type TelemetryOptions } from '../contracts/telemetry-options';
 import type {
   BroadcastScope,
   EventBusRole,
@@ -28,6 +29,7 @@ export class EventBusModuleDefaults {
   readonly logManifest: boolean = true;
   readonly broadcast: BroadcastScope = 'handled';
   readonly worker: EventWorkerOptions = {};
+  readonly telemetry: Required<TelemetryOptions> = TelemetryDefaults;
   readonly defaultJobOptions: Required<EventJobDefaults> = {
     attempts: 5,
     backoff: { type: 'exponential', delay: 1000 },

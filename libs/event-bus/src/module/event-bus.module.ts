@@ -13,6 +13,7 @@ import { EventBusOutbox } from '../outbox/event-bus-outbox';
 import { EventBusInbox } from '../inbox/event-bus-inbox';
 import { INBOX_GATE } from '../contracts/inbox-gate';
 import { ParkedKeys } from '../partitions/parked-keys';
+import { BusTelemetry } from '../telemetry/bus-telemetry';
 import { decoratedWireClasses } from '../events/wire-classes';
 import { EventHandlersAccessor } from '../handlers/event-handlers.accessor';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
@@ -22,7 +23,7 @@ import { EventBusModuleOptions, ResolvedEventBusOptions } from '../contracts/eve
 import { ConfigurableEventBusModule, EVENT_BUS_MODULE_OPTIONS } from './event-bus.module-definition';
 import { EventBusLifecycle } from './event-bus.lifecycle';
 import { resolveEventBusOptions } from './resolve-options';
-import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
+import { BUILT_IN_INTERCEPTORS, EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
 
 /**
  * The event bus. Import once, in the root module; it is global.
@@ -66,6 +67,12 @@ import { EVENT_CODEC, RESOLVED_EVENT_BUS_OPTIONS } from '../contracts/tokens';
     EventBusOutbox,
     EventBusInbox,
     { provide: INBOX_GATE, useExisting: EventBusInbox },
+    BusTelemetry,
+    {
+      provide: BUILT_IN_INTERCEPTORS,
+      inject: [BusTelemetry],
+      useFactory: (telemetry: BusTelemetry) => telemetry.interceptors,
+    },
   ],
   exports: [EventBus, EventBusManifest, ParkedKeys, BroadcastFeed, EventBusOutbox, EventBusInbox, EVENT_TRANSPORT],
 })

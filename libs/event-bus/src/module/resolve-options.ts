@@ -22,6 +22,7 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     ...stripUndefined(options),
     connection: options.connection,
     worker: { ...defaults.worker, ...options.worker },
+    telemetry: { ...defaults.telemetry, ...stripUndefined(options.telemetry ?? {}) },
     defaultJobOptions: { ...defaults.defaultJobOptions, ...stripUndefined(options.defaultJobOptions ?? {}) },
     outbox: options.outbox
       ? { ...OutboxDefaults, ...stripUndefined(options.outbox), store: options.outbox.store }
@@ -71,6 +72,10 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
     if (!usable)
       fail(`interceptors[${index}]`, interceptor, 'a HandlerInterceptor (an object with intercept()) or its class');
   });
+  for (const part of ['tracing', 'metrics'] as const) {
+    if (typeof resolved.telemetry[part] !== 'boolean')
+      fail(`telemetry.${part}`, resolved.telemetry[part], 'true or false');
+  }
   assertPositiveInteger('defaultJobOptions.attempts', resolved.defaultJobOptions.attempts);
   normalizeBackoff('defaultJobOptions.backoff', resolved.defaultJobOptions.backoff);
   const outbox = resolved.outbox;

@@ -139,6 +139,19 @@ export class PostgresOutboxStore implements OutboxStore {
     return this.count(`SELECT count(*)::int AS count FROM ${this.table} WHERE relayed_at IS NULL`);
   }
 
+  /** Ms since the oldest pending row was inserted (database clock), `undefined` when none is pending. */
+  async oldestPendingAge(): Promise<number | undefined> {
+    return withPoolClient(this.pool(), async ({ client }) => {
+      const { rows } = lastResult(
+        await client.query(
+          `SELECT (EXTRACT(EPOCH FROM clock_timestamp() - created_at) * 1000)::float8 AS age
+           FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT 1`,
+        ),
+      );
+      return rows.length === 0 ? undefined : Math.max(0, Number(rows[0]!.age));
+    });
+  }
+
   /** Runs a statement whose one row has a `count`, on a client of the pool; resolves with the count. */
   private count(text: string, params?: unknown[]): Promise<number> {
     return withPoolClient(this.pool(), async ({ client }) => {

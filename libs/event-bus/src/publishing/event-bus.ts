@@ -2,19 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { HandlerInvoker } from '../dispatch/handler-invoker';
 import { EventEmitterBridge } from '../bridge/event-emitter.bridge';
 import { EventHandlersExplorer } from '../handlers/event-handlers.explorer';
+import type { PublishReceipt } from '../contracts/publish-receipt';
+import { BusTelemetry } from '../telemetry/bus-telemetry';
 import { JobPlanner, PreparedEvent, PublishOptions } from './job-planner';
 import { JobWriter } from './job-writer';
 import { PublishedListener, PublishHooks, PublishObserver, RefusedListener } from './publish-hooks';
-
-/** What a publish did, for logs and for callers who need the ids. */
-export interface PublishReceipt {
-  readonly eventId: string;
-  readonly eventName: string;
-  readonly correlationId: string;
-  readonly causationId: string | undefined;
-  /** One per interested async handler (those whose filter passed), in registry order. */
-  readonly jobs: readonly { readonly handlerId: string; readonly jobId: string }[];
-}
 
 /**
  * Publishes events: plans each (envelope, jobs), runs its sync handlers in order inside the call, then stores every
@@ -30,6 +22,7 @@ export class EventBus {
     private readonly explorer: EventHandlersExplorer,
     private readonly invoker: HandlerInvoker,
     private readonly bridge: EventEmitterBridge,
+    private readonly telemetry: BusTelemetry,
   ) {}
 
   /**
@@ -41,7 +34,12 @@ export class EventBus {
    * run in that transaction and the async jobs are stored in the outbox through it (outbox on) or written after it
    * commits (outbox off); a rollback drops them.
    */
-  async publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
+  publish(event: object, options: PublishOptions = {}): Promise<PublishReceipt> {
+    if (!this.telemetry.active) return this.publishOne(event, options);
+    return this.telemetry.publishing([event], () => this.publishOne(event, options));
+  }
+
+  private async publishOne(event: object, options: PublishOptions): Promise<PublishReceipt> {
     // publishAll([event]) step for step, without its arrays and its extra await: most publishes are of one event,
     // and that cost a quarter of a sync publish (bench scenario 1).
     const prepared = this.planner.prepare(event, options);
@@ -63,7 +61,12 @@ export class EventBus {
    * turn, then every async job of every event is written in one round trip. If any step fails nothing async is
    * dispatched for any of them.
    */
-  async publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
+  publishAll(events: readonly object[], options: PublishOptions = {}): Promise<PublishReceipt[]> {
+    if (!this.telemetry.active) return this.publishMany(events, options);
+    return this.telemetry.publishing(events, () => this.publishMany(events, options));
+  }
+
+  private async publishMany(events: readonly object[], options: PublishOptions): Promise<PublishReceipt[]> {
     const prepared = events.map((event) => this.planner.prepare(event, options));
     for (const item of prepared) this.hooks.accepted(item);
     try {

@@ -3,10 +3,11 @@ import { Job, JobsOptions, Queue, RedisClient, UnrecoverableError, Worker } from
 import { Redis } from 'ioredis';
 import type { BroadcastChannel } from '../../contracts/broadcast-channel';
 import { RelayBroadcastChannel } from './relay-broadcast.channel';
-import { isUnrecoverableError, JobWriteError } from '../../errors';
+import { HealthCheckError, isUnrecoverableError, JobWriteError } from '../../errors';
 import { EventWorkerOptions } from '../../contracts/event-bus-options';
 import {
   ConsumerSpec,
+  ConsumerStatus,
   EventTransport,
   LaneGroup,
   OutgoingJob,
@@ -49,7 +50,7 @@ export class BullMqTransport implements EventTransport {
   private producer: { client: Redis; owned: boolean } | undefined;
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
-  private readonly workers: { worker: Worker; handlers: HandlerCount }[] = [];
+  private readonly workers: { worker: Worker; handlers: HandlerCount; queue: string; handlerId: string }[] = [];
   private balancer: LaneBalancer | undefined;
   private closed = false;
   private lastConnectionError: string | undefined;
@@ -120,16 +121,54 @@ export class BullMqTransport implements EventTransport {
     const multi = this.producerClient().multi();
     for (const queue of queues) {
       multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
-      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized'));
+      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized')).zcard(queue.toKey('failed'));
     }
     const counts = ((await multi.exec()) ?? []).map(([error, count]) => {
       if (error) throw error;
       return Number(count);
     });
     return names.map((queue, i) => {
-      const [waiting = 0, active = 0, delayed = 0, prioritized = 0] = counts.slice(i * 4, i * 4 + 4);
-      return { queue, waiting, active, delayed, prioritized };
+      const [waiting = 0, active = 0, delayed = 0, prioritized = 0, failed = 0] = counts.slice(i * 5, i * 5 + 5);
+      return { queue, waiting, active, delayed, prioritized, failed };
     });
+  }
+
+  /**
+   * PING on the producer connection, bounded by `timeoutMs`; rejects at once, with its state, while the connection is
+   * lost (reconnecting, closed). A connection not made yet (the producer connects on first use) is waited for.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    const client = this.producerClient();
+    if (client.status === 'wait') client.connect().catch(() => undefined); // a lazyConnect instance
+    if (!isLive(client) && !['wait', 'connecting', 'connect'].includes(client.status)) {
+      const last = this.lastConnectionError ? `; last error: ${this.lastConnectionError}` : '';
+      throw new HealthCheckError('broker', `Redis is not connected (${client.status}${last})`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HealthCheckError('broker', `Redis did not answer PING within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([client.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One entry per started worker: the handler queues', and the lanes this process owns now. */
+  consumerStatus(): readonly ConsumerStatus[] {
+    const running = (worker: Worker) => worker.isRunning() && !worker.closing;
+    return [
+      ...this.workers.map(({ worker, queue, handlerId }) => ({ queue, handlerId, running: running(worker) })),
+      ...(this.balancer?.runningLanes() ?? []).map(({ worker, queue, handlerId }) => ({
+        queue,
+        handlerId,
+        running: running(worker),
+      })),
+    ];
   }
 
   /** The fleet-wide broadcast channel on this transport's Redis (BullMQ's Relay), under its prefix. */
@@ -161,7 +200,12 @@ export class BullMqTransport implements EventTransport {
   }
 
   /** A Worker of one consumed queue (a handler's, or one lane's). */
-  private startWorker(consumer: ConsumerSpec): { worker: Worker; handlers: HandlerCount } {
+  private startWorker(consumer: ConsumerSpec): {
+    worker: Worker;
+    handlers: HandlerCount;
+    queue: string;
+    handlerId: string;
+  } {
     const lane = consumer.lane;
     const handlers = new HandlerCount();
     const worker = new EventWorker(
@@ -195,7 +239,7 @@ export class BullMqTransport implements EventTransport {
       if (exhausted) this.logger.error(`${message}; no attempts left, kept in the failed set`);
       else this.logger.warn(`${message}; will retry`);
     });
-    return { worker, handlers };
+    return { worker, handlers, queue: consumer.queue, handlerId: consumer.handlerId };
   }
 
   /** Shares the lanes with the other consuming processes: this process runs Workers only for the lanes it owns. */

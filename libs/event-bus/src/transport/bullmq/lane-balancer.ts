@@ -71,6 +71,17 @@ export class LaneBalancer {
   }
 
   /** Joins every group of `lanes` (lane consumers; their `handlerId` is the group) and starts the owned lanes. */
+  /** The lane workers running in this process now (the lanes it owns), with their queue and handler. */
+  runningLanes(): { worker: Worker; queue: string; handlerId: string }[] {
+    return [...this.groups.values()].flatMap((group) =>
+      [...group.running].map(([queue, lane]) => ({
+        worker: lane.worker,
+        queue,
+        handlerId: group.specs.get(queue)!.handlerId,
+      })),
+    );
+  }
+
   async start(lanes: readonly ConsumerSpec[]): Promise<void> {
     const byGroup = new Map<string, ConsumerSpec[]>();
     for (const spec of lanes) byGroup.set(spec.handlerId, [...(byGroup.get(spec.handlerId) ?? []), spec]);
