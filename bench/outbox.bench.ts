@@ -17,6 +17,7 @@ import {
   ClaimedBatch,
   EventBus,
   EventBusOutbox,
+  OutboxClaimOptions,
   OutboxRelay,
   OutboxRow,
   OutboxStore,
@@ -200,13 +201,21 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
   }
 };
 
-/** The store, reporting how many rows each successful claim moved to the transport. */
+/** The store, reporting how many rows each batch's write moved to the transport (as soon as it is written). */
 function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): OutboxStore {
   return Object.assign(Object.create(store) as OutboxStore, {
-    claim: async (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> => {
-      const batch = await store.claim(limit, relay);
-      onRelayed(batch.rows.length);
-      return batch;
-    },
+    claim: (
+      limit: number,
+      relay: (rows: readonly OutboxRow[]) => Promise<void>,
+      options?: OutboxClaimOptions,
+    ): Promise<ClaimedBatch> =>
+      store.claim(
+        limit,
+        async (rows) => {
+          await relay(rows);
+          onRelayed(rows.length);
+        },
+        options,
+      ),
   });
 }

@@ -3,6 +3,7 @@ import {
   BusEvent,
   ClaimedBatch,
   OnEventAsync,
+  OutboxClaimOptions,
   OutboxRow,
   OutboxStore,
   PgClientLike,
@@ -78,14 +79,22 @@ test.each(ORMS)(
     let gated = false;
     const gateFirstBatch = (store: OutboxStore): OutboxStore =>
       Object.assign(Object.create(store) as OutboxStore, {
-        claim: (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-          store.claim(limit, async (rows) => {
-            await relay(rows);
-            if (gated) return;
-            gated = true;
-            written.resolve();
-            await terminated.promise;
-          }),
+        claim: (
+          limit: number,
+          relay: (rows: readonly OutboxRow[]) => Promise<void>,
+          options?: OutboxClaimOptions,
+        ): Promise<ClaimedBatch> =>
+          store.claim(
+            limit,
+            async (rows) => {
+              await relay(rows);
+              if (gated) return;
+              gated = true;
+              written.resolve();
+              await terminated.promise;
+            },
+            options,
+          ),
       });
     const logger = new MemoryLogger();
     const app = await createTransactionalApp({
@@ -215,14 +224,22 @@ test('a failing relay backs off, doubling from the poll interval, and commits me
   const started: { app?: TransactionalApp } = {};
   const failFourTimes = (store: OutboxStore): OutboxStore =>
     Object.assign(Object.create(store) as OutboxStore, {
-      claim: (limit: number, write: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-        store.claim(limit, async (rows) => {
-          if (failedAt.values.length >= 4) return write(rows);
-          failedAt.push(Date.now());
-          // As if every commit of a busy app woke the relay right after the failure.
-          setImmediate(() => started.app?.outbox.relay!.wake());
-          throw new Error('Redis is down');
-        }),
+      claim: (
+        limit: number,
+        write: (rows: readonly OutboxRow[]) => Promise<void>,
+        options?: OutboxClaimOptions,
+      ): Promise<ClaimedBatch> =>
+        store.claim(
+          limit,
+          async (rows) => {
+            if (failedAt.values.length >= 4) return write(rows);
+            failedAt.push(Date.now());
+            // As if every commit of a busy app woke the relay right after the failure.
+            setImmediate(() => started.app?.outbox.relay!.wake());
+            throw new Error('Redis is down');
+          },
+          options,
+        ),
     });
   const logger = new MemoryLogger();
   const app = await createTransactionalApp({

@@ -9,6 +9,7 @@ import {
   OnEventAsync,
   OutboxDefaults,
   OutboxRelay,
+  OutboxClaimOptions,
   OutboxRow,
   OutboxStore,
   outboxMigrationSql,
@@ -235,11 +236,19 @@ test('a relay crashing after the enqueue and before marking the rows does not en
   let crashes = 0;
   const crashOnce = (store: OutboxStore): OutboxStore =>
     Object.assign(Object.create(store) as OutboxStore, {
-      claim: (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-        store.claim(limit, async (rows) => {
-          await relay(rows);
-          if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
-        }),
+      claim: (
+        limit: number,
+        relay: (rows: readonly OutboxRow[]) => Promise<void>,
+        options?: OutboxClaimOptions,
+      ): Promise<ClaimedBatch> =>
+        store.claim(
+          limit,
+          async (rows) => {
+            await relay(rows);
+            if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
+          },
+          options,
+        ),
     });
   const app = await createTransactionalApp({
     orm: 'typeorm',

@@ -45,7 +45,13 @@ export { OutboxRelay } from './outbox/outbox-relay';
 export type { OutboxRelayStats } from './outbox/outbox-relay';
 export { OutboxDefaults } from './outbox/outbox-options';
 export type { OutboxOptions, ResolvedOutboxOptions } from './outbox/outbox-options';
-export type { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from './outbox/outbox-store';
+export type {
+  ClaimedBatch,
+  OutboxClaimOptions,
+  OutboxInsertOptions,
+  OutboxRow,
+  OutboxStore,
+} from './outbox/outbox-store';
 export { PostgresOutboxStore } from './outbox/postgres-outbox-store';
 export type { PgClientLike, PgPoolLike, PostgresOutboxOptions, TransactionQuery } from './outbox/postgres-outbox-store';
 export { DEFAULT_OUTBOX_TABLE, outboxMigrationSql } from './outbox/outbox-schema';
