@@ -12,6 +12,7 @@ import { asyncPublish } from './async-publish.bench';
 import { endToEnd } from './end-to-end.bench';
 import { filterFalse } from './filter-false.bench';
 import { inbox } from './inbox.bench';
+import { latency } from './latency.bench';
 import { memory } from './memory.bench';
 import { outbox } from './outbox.bench';
 import { partitioned } from './partitioned.bench';
@@ -29,6 +30,7 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
   { id: '6', run: memory },
   { id: '7', run: filterFalse },
   { id: '8', run: inbox },
+  { id: '9', run: latency },
 ];
 
 async function main(): Promise<void> {
