@@ -6,7 +6,6 @@ import {
   OutboxClaimOptions,
   OutboxRow,
   OutboxStore,
-  PgClientLike,
   PgPoolLike,
   PostgresOutboxStore,
 } from 'nestjs-durable-bus';
@@ -65,7 +64,7 @@ function observedPool(url: string, claims: Recorder<number>): { pool: Pool; obse
           return results;
         };
       }
-      return client as unknown as PgClientLike;
+      return client;
     },
   };
   return { pool, observed };
