@@ -100,7 +100,8 @@ test.each(ORMS)(
     const app = await createTransactionalApp({
       orm,
       databaseUrl: url,
-      outbox: { pollInterval: 100 },
+      // Batches of 2: after the termination the turn claims its next batch on the dead connection while it writes one.
+      outbox: { pollInterval: 100, batchSize: 2 },
       wrapStore: gateFirstBatch,
       providers: [Tracking],
       logger,

@@ -123,6 +123,9 @@ export class PostgresOutboxStore implements OutboxStore {
           // Claim the following batch while this one is relayed (the connection is idle meanwhile). Its rows are
           // relayed only once this batch's relay resolved: jobs reach the transport in row order.
           next = done.length + 1 < most ? claimNext(take) : undefined;
+          // It may fail while the relay runs (the connection lost): awaited below, but handled from now on, or the
+          // process would see an unhandled rejection.
+          next?.catch(() => undefined);
           try {
             await relay(claimed.rows);
           } catch (error) {
