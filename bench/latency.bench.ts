@@ -1,5 +1,6 @@
 /**
- * Scenario 9: publish → handler start latency at a steady offered load (p50 and p99), one process, one handler at
+ * Scenario 9: publish → handler start latency at a steady offered load (1,000 and 2,000 events/s; p50 and p99), one
+ * process, one handler at
  * concurrency 10. Each sample offers `rate` events/s for a few seconds (open loop: see SteadyLoad) and takes the
  * latency of every event from when it was due to when its handler started:
  *
@@ -226,7 +227,9 @@ function outboxContender(
 
 export const latency: Scenario = async ({ quick, rounds, redisUrl }) => {
   const seconds = quick ? 0.7 : 3;
-  const rates = quick ? [1_000] : [1_000, 5_000];
+  // 5,000/s is beyond what raw BullMQ sustains here (one process on 2 shared cores handled about 3,300/s of it, ours
+  // 2,400/s): a latency that grows with the run says nothing. 2,000/s is the highest both kept up with.
+  const rates = quick ? [1_000] : [1_000, 2_000];
   const postgres = await startLocalPostgres();
   const relayStats = { p50: [] as number[], p99: [] as number[] };
   const contenders: Contender[] = rates.flatMap((rate) => [
