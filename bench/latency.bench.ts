@@ -1,7 +1,6 @@
 /**
  * Scenario 9: publish → handler start latency at a steady offered load (1,000 and 2,000 events/s; p50 and p99), one
- * process, one handler at
- * concurrency 10. Each sample offers `rate` events/s for a few seconds (open loop: see SteadyLoad) and takes the
+ * process, one handler at concurrency 10. Each sample offers `rate` events/s for a few seconds (open loop: see SteadyLoad) and takes the
  * latency of every event from when it was due to when its handler started:
  *
  * - ours: `EventBus.publish` → one async handler; a partitioned handler (16 lanes, 500 keys); and through the outbox
