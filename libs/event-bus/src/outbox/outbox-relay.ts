@@ -104,7 +104,10 @@ export class OutboxRelay {
     this.pruneTimer.unref();
   }
 
-  /** Stops: waits for a start in progress and the batch in progress, stops listening and pruning. */
+  /**
+   * Stops: waits for a start in progress and the turn in progress, stops listening and pruning, and lets the store
+   * close what it keeps open for claims.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -115,6 +118,7 @@ export class OutboxRelay {
     await this.loop;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = undefined;
+    await this.store.close?.().catch(() => undefined);
   }
 
   /** Relays now rather than at the next poll (a commit happened). */

@@ -70,6 +70,8 @@ export interface OutboxStore {
     relay: (rows: readonly OutboxRow[]) => Promise<void>,
     options?: OutboxClaimOptions,
   ): Promise<ClaimedBatch>;
+  /** Optional: releases what the store keeps open for claims (a connection); the relay calls it when it stops. */
+  close?(): Promise<void>;
   /** Deletes rows relayed more than `retentionMs` ago; resolves with how many. */
   prune(retentionMs: number): Promise<number>;
   /** Rows not relayed yet. */

@@ -5,6 +5,7 @@ import { ClaimedBatch, OutboxClaimOptions, OutboxInsertOptions, OutboxRow, Outbo
 import { errorMessage } from '../errors/error-message';
 import { guardPool, PgClientLike, PgOwnClientLike, PgPoolLike, PgResult, withPoolClient } from './postgres-connection';
 import { EventBusConfigError } from '../errors/event-bus-config.error';
+import { RelayConnection } from './relay-connection';
 
 export type { PgClientLike, PgOwnClientLike, PgPoolLike, PgResult } from './postgres-connection';
 
@@ -23,7 +24,9 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
 
 /**
  * The PostgreSQL outbox: inserts go through the app's transaction (via the ORM, {@link TransactionQuery}); the
- * relay side uses its own connections from the ORM's node-postgres pool. ORM adapters only supply those two.
+ * relay side uses connections of its own, made with the ORM's node-postgres pool's client class and options (claims:
+ * one kept between turns, see {@link RelayConnection}; LISTEN: another), and borrows from the pool for the rest.
+ * ORM adapters only supply those two.
  *
  * - insert: one statement (the jobs as one JSON parameter, expanded in order) that also `pg_notify`s the table's
  *   channel, delivered to listeners when the transaction commits (skipped when a relay of the publishing process
@@ -39,6 +42,7 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
 export class PostgresOutboxStore implements OutboxStore {
   readonly table: string;
   private readonly logger = new Logger('EventBus');
+  private readonly relayConnection: RelayConnection;
 
   constructor(
     readonly name: string,
@@ -47,6 +51,12 @@ export class PostgresOutboxStore implements OutboxStore {
     options: PostgresOutboxOptions = {},
   ) {
     this.table = checkTableName(options.table ?? DEFAULT_OUTBOX_TABLE);
+    this.relayConnection = new RelayConnection(pool);
+  }
+
+  /** Closes the connection the relay's claims keep open (see {@link RelayConnection}); the relay calls it on stop. */
+  close(): Promise<void> {
+    return this.relayConnection.close();
   }
 
   /** The LISTEN/NOTIFY channel: the table name. */
@@ -102,11 +112,10 @@ export class PostgresOutboxStore implements OutboxStore {
              SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
            )
            RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`;
-    return withPoolClient(this.pool(), async (borrowed) => {
-      const { client } = borrowed;
+    return this.relayConnection.run(async (session) => {
       /** One claim: its rows in id order, the database clock when it ran and our clock when its reply came. */
       const claimNext = (text: string) =>
-        client.query(text).then((results) => {
+        session.query(text).then((results) => {
           const { rows } = lastResult(results);
           return { rows: rows.map(toOutboxRow).sort(byRowId), at: rows[0]?.relayed_at as Date, received: Date.now() };
         });
@@ -138,13 +147,13 @@ export class PostgresOutboxStore implements OutboxStore {
             relayedAt: new Date(claimed.at.getTime() + (Date.now() - claimed.received)),
           });
         }
-        await client.query('COMMIT');
+        await session.query('COMMIT');
       } catch (error) {
         // A lost connection took its transaction with it (the server rolled it back: the rows are pending again);
         // its error says more than the "not queryable" of the statement that found out.
-        if (borrowed.lost) throw borrowed.lost;
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          borrowed.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+        if (session.lost) throw session.lost;
+        await session.query('ROLLBACK').catch((rollbackError: unknown) => {
+          session.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
         });
         throw error;
       }
