@@ -177,7 +177,7 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         peer: 'direct publish, no transaction',
         unit: 'jobs/s',
         samples: drainSamples,
-        goal: { op: '>=', value: 0.7 },
+        goal: { op: '>=', value: 0.8 },
         note:
           `${events.toLocaleString('en-US')} events = ${jobs.toLocaleString('en-US')} jobs per sample, ` +
           `relay batches of 500 rows; the direct side from ${CALLERS} callers`,
@@ -189,12 +189,21 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         peer: 'direct publish after commit, no outbox',
         unit: 'jobs/s',
         samples,
-        goal: { op: '>=', value: 0.7 },
+        goal: { op: '>=', value: 0.8 },
         note:
           `${events.toLocaleString('en-US')} transactions (an order row + one event = 3 jobs) from ${CALLERS} callers ` +
           `per sample, TypeORM on an embedded PostgreSQL; commit → enqueued latency through the relay: ` +
           `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (medians over samples, database clock)`,
       },
+      ...(['p50', 'p99'] as const).map((quantile, i) => ({
+        id: `5${'cd'[i]!}`,
+        scenario: `outbox: commit → enqueued through the relay, ${quantile}, under 5b's load`,
+        ours: 'relay.stats(), median over samples',
+        unit: 'ms',
+        value: quantile === 'p50' ? p50 : p99,
+        goal: { op: '<=' as const, value: quantile === 'p50' ? 20 : 100 },
+        note: "the relay's own figure (`relay.stats()`), from each row's insert to its job's write, database clock",
+      })),
     ];
   } finally {
     await postgres.stop();
