@@ -14,7 +14,7 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventBus, EventBusOutbox } from 'nestjs-durable-bus';
-import { ClaimedBatch, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { ClaimedBatch, OutboxClaimOptions, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
 import { OutboxRelay } from '../libs/event-bus/src/outbox/outbox-relay';
 import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
@@ -171,7 +171,7 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         peer: 'direct publish, no transaction',
         unit: 'jobs/s',
         samples: drainSamples,
-        goal: { op: '>=', value: 0.7 },
+        goal: { op: '>=', value: 0.8 },
         note:
           `${events.toLocaleString('en-US')} events = ${jobs.toLocaleString('en-US')} jobs per sample, ` +
           `relay batches of 500 rows; the direct side from ${CALLERS} callers`,
@@ -183,25 +183,42 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         peer: 'direct publish after commit, no outbox',
         unit: 'jobs/s',
         samples,
-        goal: { op: '>=', value: 0.7 },
+        goal: { op: '>=', value: 0.8 },
         note:
           `${events.toLocaleString('en-US')} transactions (an order row + one event = 3 jobs) from ${CALLERS} callers ` +
           `per sample, TypeORM on an embedded PostgreSQL; commit → enqueued latency through the relay: ` +
           `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (medians over samples, database clock)`,
       },
+      ...(['p50', 'p99'] as const).map((quantile, i) => ({
+        id: `5${'cd'[i]!}`,
+        scenario: `outbox: commit → enqueued through the relay, ${quantile}, under 5b's load`,
+        ours: 'relay.stats(), median over samples',
+        unit: 'ms',
+        value: quantile === 'p50' ? p50 : p99,
+        goal: { op: '<=' as const, value: quantile === 'p50' ? 20 : 100 },
+        note: "the relay's own figure (`relay.stats()`), from each row's insert to its job's write, database clock",
+      })),
     ];
   } finally {
     await postgres.stop();
   }
 };
 
-/** The store, reporting how many rows each successful claim moved to the transport. */
+/** The store, reporting how many rows each batch's write moved to the transport (as soon as it is written). */
 function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): OutboxStore {
   return Object.assign(Object.create(store) as OutboxStore, {
-    claim: async (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> => {
-      const batch = await store.claim(limit, relay);
-      onRelayed(batch.rows.length);
-      return batch;
-    },
+    claim: (
+      limit: number,
+      relay: (rows: readonly OutboxRow[]) => Promise<void>,
+      options?: OutboxClaimOptions,
+    ): Promise<ClaimedBatch> =>
+      store.claim(
+        limit,
+        async (rows) => {
+          await relay(rows);
+          onRelayed(rows.length);
+        },
+        options,
+      ),
   });
 }

@@ -13,6 +13,7 @@ import { endToEnd } from './end-to-end.bench';
 import { filterFalse } from './filter-false.bench';
 import { inbox } from './inbox.bench';
 import { laneSharing } from './lane-sharing.bench';
+import { latency } from './latency.bench';
 import { memory } from './memory.bench';
 import { outbox } from './outbox.bench';
 import { partitioned } from './partitioned.bench';
@@ -31,6 +32,7 @@ const SCENARIOS: readonly { id: string; run: Scenario }[] = [
   { id: '7', run: filterFalse },
   { id: '8', run: inbox },
   { id: '9', run: laneSharing },
+  { id: '10', run: latency },
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BusEvent, OnEventAsync } from 'nestjs-durable-bus';
-import { ClaimedBatch, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { ClaimedBatch, OutboxClaimOptions, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
 import { PgClientLike, PostgresOutboxStore } from 'nestjs-durable-bus/postgres';
 import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
@@ -72,20 +72,29 @@ test.each(ORMS)(
     let gated = false;
     const gateFirstBatch = (store: OutboxStore): OutboxStore =>
       Object.assign(Object.create(store) as OutboxStore, {
-        claim: (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-          store.claim(limit, async (rows) => {
-            await relay(rows);
-            if (gated) return;
-            gated = true;
-            written.resolve();
-            await terminated.promise;
-          }),
+        claim: (
+          limit: number,
+          relay: (rows: readonly OutboxRow[]) => Promise<void>,
+          options?: OutboxClaimOptions,
+        ): Promise<ClaimedBatch> =>
+          store.claim(
+            limit,
+            async (rows) => {
+              await relay(rows);
+              if (gated) return;
+              gated = true;
+              written.resolve();
+              await terminated.promise;
+            },
+            options,
+          ),
       });
     const logger = new MemoryLogger();
     const app = await createTransactionalApp({
       orm,
       databaseUrl: url,
-      outbox: { pollInterval: 100 },
+      // Batches of 2: after the termination the turn claims its next batch on the dead connection while it writes one.
+      outbox: { pollInterval: 100, batchSize: 2 },
       wrapStore: gateFirstBatch,
       providers: [Tracking],
       logger,
@@ -209,14 +218,22 @@ test('a failing relay backs off, doubling from the poll interval, and commits me
   const started: { app?: TransactionalApp } = {};
   const failFourTimes = (store: OutboxStore): OutboxStore =>
     Object.assign(Object.create(store) as OutboxStore, {
-      claim: (limit: number, write: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-        store.claim(limit, async (rows) => {
-          if (failedAt.values.length >= 4) return write(rows);
-          failedAt.push(Date.now());
-          // As if every commit of a busy app woke the relay right after the failure.
-          setImmediate(() => started.app?.outbox.relay!.wake());
-          throw new Error('Redis is down');
-        }),
+      claim: (
+        limit: number,
+        write: (rows: readonly OutboxRow[]) => Promise<void>,
+        options?: OutboxClaimOptions,
+      ): Promise<ClaimedBatch> =>
+        store.claim(
+          limit,
+          async (rows) => {
+            if (failedAt.values.length >= 4) return write(rows);
+            failedAt.push(Date.now());
+            // As if every commit of a busy app woke the relay right after the failure.
+            setImmediate(() => started.app?.outbox.relay!.wake());
+            throw new Error('Redis is down');
+          },
+          options,
+        ),
     });
   const logger = new MemoryLogger();
   const app = await createTransactionalApp({

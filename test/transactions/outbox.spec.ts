@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { BusEvent, OnEventAsync, OutboxDefaults } from 'nestjs-durable-bus';
-import { ClaimedBatch, EVENT_TRANSPORT, EventTransport, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import {
+  ClaimedBatch,
+  EVENT_TRANSPORT,
+  EventTransport,
+  OutboxClaimOptions,
+  OutboxRow,
+  OutboxStore,
+} from 'nestjs-durable-bus/transport';
 import { OutboxRelay } from '../../libs/event-bus/src/outbox/outbox-relay';
 import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Client } from 'pg';
@@ -227,11 +234,19 @@ test('a relay crashing after the enqueue and before marking the rows does not en
   let crashes = 0;
   const crashOnce = (store: OutboxStore): OutboxStore =>
     Object.assign(Object.create(store) as OutboxStore, {
-      claim: (limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> =>
-        store.claim(limit, async (rows) => {
-          await relay(rows);
-          if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
-        }),
+      claim: (
+        limit: number,
+        relay: (rows: readonly OutboxRow[]) => Promise<void>,
+        options?: OutboxClaimOptions,
+      ): Promise<ClaimedBatch> =>
+        store.claim(
+          limit,
+          async (rows) => {
+            await relay(rows);
+            if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
+          },
+          options,
+        ),
     });
   const app = await createTransactionalApp({
     orm: 'typeorm',

@@ -21,7 +21,13 @@ export { jobIdOf } from '../src/contracts/event-envelope';
 export { laneOf, laneQueueName } from '../src/contracts/lane-names';
 export type { BroadcastChannel } from '../src/contracts/broadcast-channel';
 export type { BroadcastMessage } from '../src/contracts/broadcast-message';
-export type { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from '../src/contracts/outbox-store';
+export type {
+  ClaimedBatch,
+  OutboxClaimOptions,
+  OutboxInsertOptions,
+  OutboxRow,
+  OutboxStore,
+} from '../src/contracts/outbox-store';
 export type { InboxStore } from '../src/contracts/inbox-store';
 export { InMemoryTransport } from '../src/transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from '../src/transport/in-memory/in-memory.transport';

@@ -13,6 +13,8 @@ export type { Orm } from './transactional-module';
 export type TransactionalAppOptions = Omit<TransactionalModuleOptions, 'redisUrl' | 'prefix'> & {
   readonly providers?: Type[];
   readonly prefix?: string;
+  /** The bus's Redis (default: the one the global setup started), e.g. with a user of its own. */
+  readonly redisUrl?: string;
   /** Receives the app's log lines (the relay's warnings). */
   readonly logger?: LoggerService;
 };
@@ -35,7 +37,7 @@ const open = new Set<TransactionalApp>();
 export async function createTransactionalApp(options: TransactionalAppOptions): Promise<TransactionalApp> {
   const prefix = options.prefix ?? freshPrefix();
   const moduleRef = await Test.createTestingModule({
-    imports: transactionalImports({ ...options, prefix, redisUrl: redisUrl() }),
+    imports: transactionalImports({ ...options, prefix, redisUrl: options.redisUrl ?? redisUrl() }),
     providers: [Db, ...(options.providers ?? [])],
   }).compile();
   if (options.logger) moduleRef.useLogger(options.logger);

@@ -9,7 +9,7 @@ export interface OutboxOptions {
    * run one; they take turns. Turn it off in processes that only publish, if others relay.
    */
   readonly relay?: boolean;
-  /** Rows a relay moves per transaction (one transport write). Default 500. */
+  /** Rows per batch (one transport write); a relay turn moves up to 8 batches in one transaction. Default 500. */
   readonly batchSize?: number;
   /** Ms between polls when no commit notification arrives (the fallback). Default 1000. */
   readonly pollInterval?: number;

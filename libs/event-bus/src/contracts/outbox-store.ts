@@ -11,12 +11,26 @@ export interface OutboxRow {
 
 /** What one {@link OutboxStore.claim} relayed. */
 export interface ClaimedBatch {
+  /** Every row relayed, in order (all batches of the claim). */
   readonly rows: readonly OutboxRow[];
   /**
    * When the rows' jobs were enqueued, on the database clock like `createdAt` (the PostgreSQL stores: the database
-   * time of the claim plus how long `relay` took), for the relay's latency figures.
+   * time of the claim plus how long it took until `relay` resolved), for the relay's latency figures. With several
+   * batches, the last one's.
    */
   readonly relayedAt: Date;
+  /** When the claim relayed several batches ({@link OutboxClaimOptions.batches}): each, in order. */
+  readonly batches?: readonly ClaimedBatch[];
+}
+
+/** How {@link OutboxStore.claim} is called. */
+export interface OutboxClaimOptions {
+  /**
+   * Batches the claim may relay in its one transaction (its turn), default 1. With more than one, the store claims
+   * the next batch while `relay` writes the current one, and goes on while a claim finds rows, up to this many; the
+   * transaction commits after the last. A store may ignore it and relay one batch.
+   */
+  readonly batches?: number;
 }
 
 /** How {@link OutboxStore.insert} is called. */
@@ -46,9 +60,18 @@ export interface OutboxStore {
    * In a transaction of its own: takes up to `limit` pending rows, oldest first, locked so that no other relay takes
    * them (and so that relays take turns, keeping the order), marks them relayed, calls `relay` with them in order,
    * and commits if it resolves. If `relay` rejects, rolls back: the rows stay pending. Resolves with what it relayed
-   * (no rows when none were pending).
+   * (no rows when none were pending). With `options.batches` above 1 it may do that for several batches in the same
+   * transaction, `relay` called once per batch, one after the other and never again after one rejected (then every
+   * batch of the transaction is rolled back, those already relayed included: their jobs are written again later, and
+   * their deterministic ids make the transport skip them).
    */
-  claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch>;
+  claim(
+    limit: number,
+    relay: (rows: readonly OutboxRow[]) => Promise<void>,
+    options?: OutboxClaimOptions,
+  ): Promise<ClaimedBatch>;
+  /** Optional: releases what the store keeps open for claims (a connection); the relay calls it when it stops. */
+  close?(): Promise<void>;
   /** Deletes rows relayed more than `retentionMs` ago; resolves with how many. */
   prune(retentionMs: number): Promise<number>;
   /** Rows not relayed yet. */

@@ -8,7 +8,7 @@ import { errorMessage } from '../errors/error-message';
 export interface OutboxRelayStats {
   /** Jobs moved to the transport by this relay. */
   readonly relayed: number;
-  /** Transactions that moved at least one job. */
+  /** Batches (one transport write each) that moved at least one job. */
   readonly batches: number;
   /** Latency (ms) of the last job relayed, `undefined` before the first. */
   readonly lastLatencyMs: number | undefined;
@@ -20,6 +20,12 @@ export interface OutboxRelayStats {
 }
 
 const LATENCY_WINDOW = 10_000;
+
+/**
+ * Batches a relay's turn may take in one transaction: the next is claimed while the current one is written. More
+ * overlap and fewer commits per row, against more rows written again (and skipped by job id) after a failed write.
+ */
+export const TURN_BATCHES = 8;
 
 /** The longest wait between two tries of a failing relay (unless the poll interval is longer). */
 const RETRY_MAX_DELAY_MS = 30_000;
@@ -35,10 +41,12 @@ export function retryDelay(pollInterval: number, failures: number): number {
 
 /**
  * Moves committed outbox rows to the transport. Woken right after a commit (LISTEN/NOTIFY, or in-process when the
- * commit happened here), polling as the fallback. Each turn claims the oldest pending rows in one transaction, writes
- * them with one `transport.dispatch` (one MULTI on BullMQ, in row order, with the rows' deterministic job ids), then
- * marks them relayed: a crash between the write and the mark re-writes jobs whose ids exist, which the transport
- * skips. Relays of several processes take turns (the store serializes claims), so the order of rows, and so of the
+ * commit happened here), polling as the fallback. Each turn is one transaction: it claims the oldest pending rows
+ * (marking them relayed), writes them with one `transport.dispatch` (one MULTI on BullMQ, in row order, with the
+ * rows' deterministic job ids) while it claims the next batch, writes that one once the first is written, and so on
+ * while claims find rows (up to {@link TURN_BATCHES}), then commits. A failed write stops the turn before the next
+ * batch is written and rolls the whole turn back; a crash between a write and the commit likewise: the rows are
+ * written again later, and the transport skips jobs whose ids exist. Relays of several processes take turns (the store serializes claims), so the order of rows, and so of the
  * events of a partition key, is kept. A failed turn (the database or the transport down, a connection lost mid-batch)
  * leaves its rows pending, is logged once and is tried again after a backoff: the poll interval, doubled after each
  * failure in a row, up to 30 s.
@@ -96,7 +104,10 @@ export class OutboxRelay {
     this.pruneTimer.unref();
   }
 
-  /** Stops: waits for a start in progress and the batch in progress, stops listening and pruning. */
+  /**
+   * Stops: waits for a start in progress and the turn in progress, stops listening and pruning, and lets the store
+   * close what it keeps open for claims.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -107,6 +118,7 @@ export class OutboxRelay {
     await this.loop;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = undefined;
+    await this.store.close?.().catch(() => undefined);
   }
 
   /** Relays now rather than at the next poll (a commit happened). */
@@ -119,9 +131,9 @@ export class OutboxRelay {
   async drain(): Promise<number> {
     let moved = 0;
     for (;;) {
-      const batch = await this.relayBatch();
-      moved += batch.rows.length;
-      if (batch.rows.length < this.options.batchSize) return moved;
+      const turn = await this.relayTurn();
+      moved += turn.rows.length;
+      if (!this.mayHaveMore(turn)) return moved;
     }
   }
 
@@ -156,7 +168,7 @@ export class OutboxRelay {
       this.woken = false;
       let full: boolean;
       try {
-        full = (await this.relayBatch()).rows.length >= this.options.batchSize;
+        full = this.mayHaveMore(await this.relayTurn());
         failures = 0;
       } catch (error) {
         // Backs off (pollInterval, doubling, up to RETRY_MAX_DELAY_MS) and is not cut short by wakes: a database or
@@ -188,12 +200,22 @@ export class OutboxRelay {
     this.wakeIdle = undefined;
   }
 
-  private async relayBatch(): Promise<ClaimedBatch> {
-    const batch = await this.store.claim(this.options.batchSize, async (rows) => {
-      await this.transport.dispatch(rows.map((row) => row.job));
-    });
-    if (batch.rows.length > 0) this.record(batch);
-    return batch;
+  private async relayTurn(): Promise<ClaimedBatch> {
+    const turn = await this.store.claim(
+      this.options.batchSize,
+      async (rows) => {
+        await this.transport.dispatch(rows.map((row) => row.job));
+      },
+      { batches: TURN_BATCHES },
+    );
+    for (const batch of turn.batches ?? [turn]) if (batch.rows.length > 0) this.record(batch);
+    return turn;
+  }
+
+  /** Whether more rows may be pending after a turn: a store that relays one batch filled it, or the turn was cut. */
+  private mayHaveMore(turn: ClaimedBatch): boolean {
+    const batches = turn.batches ?? [turn];
+    return batches[batches.length - 1]!.rows.length >= this.options.batchSize || batches.length >= TURN_BATCHES;
   }
 
   private record({ rows, relayedAt }: ClaimedBatch): void {

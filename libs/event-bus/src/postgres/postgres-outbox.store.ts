@@ -1,10 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { OutgoingJob } from '../contracts/event-transport';
 import { checkTableName, DEFAULT_OUTBOX_TABLE } from './outbox-schema';
-import { ClaimedBatch, OutboxInsertOptions, OutboxRow, OutboxStore } from '../contracts/outbox-store';
+import {
+  ClaimedBatch,
+  OutboxClaimOptions,
+  OutboxInsertOptions,
+  OutboxRow,
+  OutboxStore,
+} from '../contracts/outbox-store';
 import { errorMessage } from '../errors/error-message';
 import { guardPool, PgClientLike, PgOwnClientLike, PgPoolLike, PgResult, withPoolClient } from './postgres-connection';
 import { EventBusConfigError } from '../errors/event-bus-config.error';
+import { RelayConnection } from './relay-connection';
 
 export type { PgClientLike, PgOwnClientLike, PgPoolLike, PgResult } from './postgres-connection';
 
@@ -23,21 +30,25 @@ export type TransactionQuery = (transaction: unknown, text: string, params: read
 
 /**
  * The PostgreSQL outbox: inserts go through the app's transaction (via the ORM, {@link TransactionQuery}); the
- * relay side uses its own connections from the ORM's node-postgres pool. ORM adapters only supply those two.
+ * relay side uses connections of its own, made with the ORM's node-postgres pool's client class and options (claims:
+ * one kept between turns, see {@link RelayConnection}; LISTEN: another), and borrows from the pool for the rest.
+ * ORM adapters only supply those two.
  *
  * - insert: one statement (the jobs as one JSON parameter, expanded in order) that also `pg_notify`s the table's
  *   channel, delivered to listeners when the transaction commits (skipped when a relay of the publishing process
  *   is woken in-process instead: see {@link OutboxInsertOptions});
  * - claim: `BEGIN`; `pg_advisory_xact_lock` on the table (relays take turns, so two relays never interleave rows
  *   out of order); one `UPDATE … SET relayed_at … WHERE id IN (the oldest pending rows ORDER BY id LIMIT n FOR
- *   UPDATE SKIP LOCKED) RETURNING …`; relay, in id order; `COMMIT` (or `ROLLBACK` when the relay failed, which
- *   makes the rows pending again; a connection lost meanwhile took the transaction with it, and claim rejects with
- *   its error);
+ *   UPDATE SKIP LOCKED) RETURNING …`; relay, in id order, and meanwhile (with `batches` > 1) the same `UPDATE` for
+ *   the next batch, relayed once the current one is, and so on while claims find rows; `COMMIT` (or `ROLLBACK` when
+ *   a relay failed, which makes every row of the transaction pending again; a connection lost meanwhile took the
+ *   transaction with it, and claim rejects with its error);
  * - prune: deletes rows relayed before the retention.
  */
 export class PostgresOutboxStore implements OutboxStore {
   readonly table: string;
   private readonly logger = new Logger('EventBus');
+  private readonly relayConnection: RelayConnection;
 
   constructor(
     readonly name: string,
@@ -46,6 +57,12 @@ export class PostgresOutboxStore implements OutboxStore {
     options: PostgresOutboxOptions = {},
   ) {
     this.table = checkTableName(options.table ?? DEFAULT_OUTBOX_TABLE);
+    this.relayConnection = new RelayConnection(pool);
+  }
+
+  /** Closes the connection the relay's claims keep open (see {@link RelayConnection}); the relay calls it on stop. */
+  close(): Promise<void> {
+    return this.relayConnection.close();
   }
 
   /** The LISTEN/NOTIFY channel: the table name. */
@@ -79,48 +96,79 @@ export class PostgresOutboxStore implements OutboxStore {
         ));
   }
 
-  async claim(limit: number, relay: (rows: readonly OutboxRow[]) => Promise<void>): Promise<ClaimedBatch> {
+  async claim(
+    limit: number,
+    relay: (rows: readonly OutboxRow[]) => Promise<void>,
+    options: OutboxClaimOptions = {},
+  ): Promise<ClaimedBatch> {
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new EventBusConfigError(
         `PostgresOutboxStore.claim: limit must be a positive integer (outbox.batchSize), received ${String(limit)}.`,
       );
-    return withPoolClient(this.pool(), async (borrowed) => {
-      const { client } = borrowed;
-      try {
-        // One round trip (the simple query protocol runs the statements in order; table and limit are checked, so
-        // they are inlined): open the transaction, take the relays' turn, then claim and mark in one statement. The
-        // UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
-        // rolls it back. RETURNING does not keep the subquery's order, hence the sort.
-        const results = await client.query(
-          `BEGIN;
-           SELECT pg_advisory_xact_lock(hashtext('${this.table}'));
-           UPDATE ${this.table} SET relayed_at = clock_timestamp()
+    const most = options.batches ?? 1;
+    if (!Number.isSafeInteger(most) || most < 1)
+      throw new EventBusConfigError(
+        `PostgresOutboxStore.claim: batches must be a positive integer, received ${String(most)}.`,
+      );
+    // The UPDATE locks the rows (another relay's SKIP LOCKED passes them by) and writes each once; a failed relay
+    // rolls it back. RETURNING does not keep the subquery's order, hence the sort. Table and limit are checked, so
+    // they are inlined.
+    const take = `UPDATE ${this.table} SET relayed_at = clock_timestamp()
            WHERE id IN (
              SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
            )
-           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`,
-        );
-        const { rows } = lastResult(results);
-        if (rows.length === 0) {
-          await client.query('COMMIT');
-          return { rows: [], relayedAt: new Date() };
+           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`;
+    return this.relayConnection.run(async (session) => {
+      /** One claim: its rows in id order, the database clock when it ran and our clock when its reply came. */
+      const claimNext = (text: string) =>
+        session.query(text).then((results) => {
+          const { rows } = lastResult(results);
+          return { rows: rows.map(toOutboxRow).sort(byRowId), at: rows[0]?.relayed_at as Date, received: Date.now() };
+        });
+      // The first claim is one round trip (the simple query protocol runs the statements in order): open the
+      // transaction, take the relays' turn (held until COMMIT, so relays never interleave rows out of order), claim.
+      let next: ReturnType<typeof claimNext> | undefined = claimNext(
+        `BEGIN; SELECT pg_advisory_xact_lock(hashtext('${this.table}')); ${take}`,
+      );
+      const done: ClaimedBatch[] = [];
+      try {
+        while (next) {
+          const claimed = await next;
+          if (claimed.rows.length === 0) break;
+          // Claim the following batch while this one is relayed (the connection is idle meanwhile). Its rows are
+          // relayed only once this batch's relay resolved: jobs reach the transport in row order.
+          next = done.length + 1 < most ? claimNext(take) : undefined;
+          // It may fail while the relay runs (the connection lost): awaited below, but handled from now on, or the
+          // process would see an unhandled rejection.
+          next?.catch(() => undefined);
+          try {
+            await relay(claimed.rows);
+          } catch (error) {
+            await next?.catch(() => undefined);
+            throw error;
+          }
+          // The database clock at the claim, plus the time until the relay resolved on ours: when they were enqueued.
+          done.push({
+            rows: claimed.rows,
+            relayedAt: new Date(claimed.at.getTime() + (Date.now() - claimed.received)),
+          });
         }
-        const claimed = rows.map(toOutboxRow).sort(byRowId);
-        const claimedAt = rows[0]!.relayed_at as Date;
-        const started = Date.now();
-        await relay(claimed);
-        await client.query('COMMIT');
-        // The database clock at the claim, plus the time the relay took on ours: when the jobs were enqueued.
-        return { rows: claimed, relayedAt: new Date(claimedAt.getTime() + (Date.now() - started)) };
+        await session.query('COMMIT');
       } catch (error) {
         // A lost connection took its transaction with it (the server rolled it back: the rows are pending again);
         // its error says more than the "not queryable" of the statement that found out.
-        if (borrowed.lost) throw borrowed.lost;
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          borrowed.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+        if (session.lost) throw session.lost;
+        await session.query('ROLLBACK').catch((rollbackError: unknown) => {
+          session.discard(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
         });
         throw error;
       }
+      const last = done[done.length - 1];
+      return {
+        rows: done.length === 1 ? last!.rows : done.flatMap((batch) => batch.rows),
+        relayedAt: last?.relayedAt ?? new Date(),
+        ...(done.length > 1 ? { batches: done } : {}),
+      };
     });
   }
 
