@@ -27,9 +27,24 @@ export interface RedisClientLike {
   duplicate(...args: never[]): unknown;
 }
 
-/** A Redis URL (`redis://host:6379/0`), ioredis options, or an ioredis instance the app owns. */
+/**
+ * A Redis Cluster for the bus to connect to: its seed nodes (`'redis://host:port'`, or host and port) and ioredis
+ * `ClusterOptions` (`redisOptions` carries each node's password, TLS and the like), passed on as given. The bus opens
+ * and closes its own cluster clients. (An ioredis `Cluster` the app owns is given as the connection itself.)
+ */
+export interface RedisClusterConnection {
+  readonly cluster: {
+    readonly nodes: readonly (string | { readonly host: string; readonly port: number })[];
+    readonly options?: { readonly [option: string]: unknown };
+  };
+}
+
+/**
+ * A Redis URL (`redis://host:6379/0`), ioredis options, a Redis Cluster's nodes ({@link RedisClusterConnection}), or
+ * an ioredis instance the app owns (a `Redis` or a `Cluster`).
+ */
 export type RedisConnectionSetting =
-  string | RedisConnectionOptions | RedisConnectionOptionsWithExtras | RedisClientLike;
+  string | RedisConnectionOptions | RedisConnectionOptionsWithExtras | RedisClusterConnection | RedisClientLike;
 
 /**
  * How long finished jobs are kept: `true` removes at once, `false` keeps forever, a number keeps that many, or
