@@ -1,7 +1,7 @@
 /**
  * The app `npm run bench:cost` measures, run as a process of its own: 50 async handlers, 10 of them partitioned (8
- * lanes each), `role: 'both'`. Prints `booted <ms>` once the app is up, then answers `measure` on IPC with its RSS and
- * CPU time, and stops on SIGTERM.
+ * lanes each; `COST_LANES` another count, `COST_GROUP=1` the 10 in one lane group), `role: 'both'`. Prints
+ * `booted <ms>` once the app is up, then answers `measure` on IPC with its RSS and CPU time, and stops on SIGTERM.
  */
 import 'reflect-metadata';
 import { DynamicModule, Injectable } from '@nestjs/common';
@@ -26,7 +26,11 @@ for (let i = 0; i < HANDLERS; i++) {
   const method = `handle${i}`;
   prototype[method] = async () => undefined;
   const partitioned = i < PARTITIONED;
-  const options = partitioned ? { id: `cost.h${i}`, lanes: LANES } : { id: `cost.h${i}`, partitionBy: false as const };
+  const lanes = Number(process.env.COST_LANES ?? LANES);
+  const group = process.env.COST_GROUP === '1' ? { group: 'cost.accounts' } : {};
+  const options = partitioned
+    ? { id: `cost.h${i}`, lanes, ...group }
+    : { id: `cost.h${i}`, partitionBy: false as const };
   OnEventAsync(CostAccountPosted, options)(prototype, method, Object.getOwnPropertyDescriptor(prototype, method)!);
 }
 
