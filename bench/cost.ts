@@ -154,7 +154,8 @@ function render(samples: readonly Sample[]): string {
 }
 
 function renderVariants(base: readonly Sample[], variants: readonly [string, Sample][]): string {
-  const median = (pick: (sample: Sample) => number) => base.map(pick).sort((a, b) => a - b)[Math.floor(base.length / 2)]!;
+  const median = (pick: (sample: Sample) => number) =>
+    base.map(pick).sort((a, b) => a - b)[Math.floor(base.length / 2)]!;
   const rows = [
     `| as measured above (median) | ${median((s) => s.connections)} | ${median((s) => s.rssMb).toFixed(0)} | ` +
       `${median((s) => s.idleCpuPercent).toFixed(1)} | ${median((s) => s.bootMs)} |`,

@@ -124,7 +124,8 @@ describe('the bus on a Redis Cluster (three masters)', () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => bus.publish(new OrderPlaced(`o-${i + 2}`))));
     await handled.count(4 + 50 * 4, 20_000);
     const perHandler = new Map<string, Set<string>>();
-    for (const { handler, id } of handled.values) perHandler.set(handler, (perHandler.get(handler) ?? new Set()).add(id));
+    for (const { handler, id } of handled.values)
+      perHandler.set(handler, (perHandler.get(handler) ?? new Set()).add(id));
     for (const handler of ORDER_HANDLERS) expect(perHandler.get(handler)?.size).toBe(51);
     expect(handled.values).toHaveLength(4 * 51);
   });
@@ -223,7 +224,7 @@ describe('the bus on a Redis Cluster (three masters)', () => {
     );
   });
 
-  it("an ioredis Cluster the app owns works as the connection, and is left open at shutdown", async () => {
+  it('an ioredis Cluster the app owns works as the connection, and is left open at shutdown', async () => {
     const owned = new Cluster(clusterNodes());
     const app = await createBusApp({ providers: [OrderHandlers], bus: { connection: owned } });
 

@@ -110,6 +110,12 @@ export type {
   PendingJobs,
 } from './transport/event-transport';
 export type { BroadcastChannel } from './broadcast/broadcast-channel';
+export type {
+  RedisClientLike,
+  RedisClusterConnection,
+  RedisConnectionOptions,
+  RedisConnectionSetting,
+} from './transport/redis-connection-setting';
 export { InMemoryTransport } from './transport/in-memory/in-memory.transport';
 export type { InMemoryJob } from './transport/in-memory/in-memory.transport';
 

@@ -16,7 +16,10 @@ export default async function clusterGlobalSetup(): Promise<void> {
   // client on it would get MOVED replies for most keys, so a helper that used it by mistake fails loudly.
   process.env.REDIS_URL = `redis://${cluster.value.nodes[0]}`;
   process.env.DATABASE_URL = postgres.value.url;
-  const state = globalThis as { __TEST_CLUSTER__?: { stop(): Promise<void> }; __TEST_POSTGRES__?: typeof postgres.value };
+  const state = globalThis as {
+    __TEST_CLUSTER__?: { stop(): Promise<void> };
+    __TEST_POSTGRES__?: typeof postgres.value;
+  };
   state.__TEST_CLUSTER__ = cluster.value;
   state.__TEST_POSTGRES__ = postgres.value;
 }

@@ -54,7 +54,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     try {
       for (const client of clients) {
         await poll(
-          () => client.cluster('INFO') as Promise<string>,
+          () => client.cluster('INFO'),
           (info) => info.includes('cluster_state:ok') && info.includes('cluster_slots_assigned:16384'),
           `cluster_state:ok on ${client.options.port}`,
           { ms: 20_000, intervalMs: 50 },

@@ -2,6 +2,7 @@ import { EventBusConfigError } from '../errors';
 import { BackoffOptions } from '../handlers/handler-options';
 import { OutboxDefaults } from '../outbox/outbox-options';
 import { InboxDefaults } from '../inbox/inbox-options';
+import { clusterSettingProblem } from '../transport/redis-connection-setting';
 import { EventBusModuleDefaults, EventBusModuleOptions, ResolvedEventBusOptions } from './event-bus-options';
 
 /**
@@ -38,6 +39,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
         `connection (a Redis URL such as 'redis://localhost:6379', ioredis options or an ioredis instance), or set ` +
         `transport: 'in-memory' to run async handlers in this process without Redis (development, seeds, tests; ` +
         `nothing survives a restart).`,
+    );
+  }
+  const clusterNodes = clusterSettingProblem(resolved.connection);
+  if (clusterNodes !== undefined) {
+    fail(
+      'connection.cluster.nodes',
+      clusterNodes,
+      `a non-empty array of seed nodes ('redis://host:port' or { host, port })`,
     );
   }
   if (typeof resolved.prefix !== 'string' || !/^[A-Za-z0-9_.{}-]+$/.test(resolved.prefix)) {

@@ -27,7 +27,8 @@ export function openRedis(
   overrides: RedisOptions = {},
 ): { client: Redis; owned: boolean } {
   if (isRedisInstance(setting)) return { client: setting, owned: false };
-  if (isClusterSetting(setting)) return { client: openCluster(setting as RedisClusterConnection, overrides), owned: true };
+  if (isClusterSetting(setting))
+    return { client: openCluster(setting as RedisClusterConnection, overrides), owned: true };
   const client =
     typeof setting === 'string'
       ? new Redis(setting, overrides)
