@@ -21,8 +21,9 @@ module.exports = {
   rootDir: '.',
   roots: ['<rootDir>/test', '<rootDir>/libs'],
   testMatch: ['**/*.spec.ts'],
-  // The fault suite starts, kills and restarts servers of its own: `npm run test:faults` (jest.faults.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+  // The fault suite starts, kills and restarts servers of its own: `npm run test:faults` (jest.faults.config.js); the
+  // cluster suite runs on a Redis Cluster of its own: `npm run test:cluster` (jest.cluster.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/cluster/'],
   transform: {
     '^.+\\.ts$': swc('typescript'),
     '^.+\\.m?js$': swc('ecmascript'),

@@ -94,6 +94,16 @@ describe('EventBusModule options', () => {
     ],
     [{ connection: 'redis://x', prefix: 'a:b' }, 'EventBus option "prefix" is invalid'],
     [
+      { connection: { cluster: { nodes: [] } } },
+      'EventBus option "connection.cluster.nodes" is invalid: expected a non-empty array of seed nodes ' +
+        "('redis://host:port' or { host, port }), received [].",
+    ],
+    [
+      { connection: { cluster: { nodes: [{ host: 'redis-1' }] } } },
+      'EventBus option "connection.cluster.nodes" is invalid: expected a non-empty array of seed nodes ' +
+        '(\'redis://host:port\' or { host, port }), received [{"host":"redis-1"}].',
+    ],
+    [
       { connection: 'redis://x', role: 'worker' },
       "EventBus option \"role\" is invalid: expected 'publisher', 'consumer' or 'both', received worker.",
     ],

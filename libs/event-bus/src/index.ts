@@ -17,6 +17,7 @@ export type {
 } from './contracts/event-bus-options';
 export type {
   RedisClientLike,
+  RedisClusterConnection,
   RedisConnectionOptions,
   RedisConnectionOptionsWithExtras,
   RedisConnectionSetting,

@@ -7,6 +7,7 @@ import { drizzle, NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { ClsModule } from 'nestjs-cls';
 import {
   EventBusModule,
+  EventBusModuleOptions,
   EventBusRole,
   EventWorkerOptions,
   InboxOptions,
@@ -117,6 +118,8 @@ export interface TransactionalModuleOptions {
   readonly orm: Orm;
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** The bus's Redis connection instead of `redisUrl` (a Redis Cluster's nodes). */
+  readonly connection?: EventBusModuleOptions['connection'];
   readonly prefix: string;
   /** Outbox options besides the store; `false`: no outbox. */
   readonly outbox: false | Omit<OutboxOptions, 'store'>;
@@ -171,7 +174,7 @@ export function transactionalImports(options: TransactionalModuleOptions): Dynam
     EventBusModule.forRootAsync({
       inject: [orm === 'typeorm' ? DataSource : DRIZZLE, TransactionHost],
       useFactory: (connection: DataSource | NodePgDatabase, transactionHost: TransactionHost) => ({
-        connection: options.redisUrl,
+        connection: options.connection ?? options.redisUrl,
         prefix: options.prefix,
         logManifest: false,
         role: options.role ?? 'both',

@@ -27,6 +27,39 @@ export interface RedisClientLike {
   duplicate(...args: never[]): unknown;
 }
 
-/** A Redis URL (`redis://host:6379/0`), ioredis options, or an ioredis instance the app owns. */
+/**
+ * A Redis Cluster for the bus to connect to: its seed nodes (`'redis://host:port'`, or host and port) and ioredis
+ * `ClusterOptions` (`redisOptions` carries each node's password, TLS and the like), passed on as given. The bus opens
+ * and closes its own cluster clients. (An ioredis `Cluster` the app owns is given as the connection itself.)
+ */
+export interface RedisClusterConnection {
+  readonly cluster: {
+    readonly nodes: readonly (string | { readonly host: string; readonly port: number })[];
+    readonly options?: { readonly [option: string]: unknown };
+  };
+}
+
+/**
+ * What is wrong with a `{ cluster: … }` setting (nodes missing, empty, or not URLs / host and port), or undefined
+ * when it is fine or not a cluster setting.
+ */
+export function clusterSettingProblem(setting: unknown): string | undefined {
+  if (typeof setting !== 'object' || setting === null || !('cluster' in setting)) return undefined;
+  if (typeof (setting).cluster === 'function') return undefined; // an ioredis client
+  const nodes = (setting as { cluster?: { nodes?: unknown } }).cluster?.nodes;
+  const valid = (node: unknown) =>
+    (typeof node === 'string' && node.length > 0) ||
+    (typeof node === 'object' &&
+      node !== null &&
+      typeof (node as { host?: unknown }).host === 'string' &&
+      Number.isInteger((node as { port?: unknown }).port));
+  if (Array.isArray(nodes) && nodes.length > 0 && nodes.every(valid)) return undefined;
+  return JSON.stringify(nodes) ?? String(nodes);
+}
+
+/**
+ * A Redis URL (`redis://host:6379/0`), ioredis options, a Redis Cluster's nodes ({@link RedisClusterConnection}), or
+ * an ioredis instance the app owns (a `Redis` or a `Cluster`).
+ */
 export type RedisConnectionSetting =
-  string | RedisConnectionOptions | RedisConnectionOptionsWithExtras | RedisClientLike;
+  string | RedisConnectionOptions | RedisConnectionOptionsWithExtras | RedisClusterConnection | RedisClientLike;

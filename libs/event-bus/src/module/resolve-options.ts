@@ -10,6 +10,7 @@ import { OutboxDefaults } from '../contracts/outbox-options';
 import { InboxDefaults } from '../contracts/inbox-options';
 import { EventBusModuleOptions, ResolvedEventBusOptions } from '../contracts/event-bus-options';
 import { EventBusModuleDefaults } from './event-bus-defaults';
+import { clusterSettingProblem } from '../contracts/redis-connection-setting';
 
 /**
  * Applies {@link EventBusModuleDefaults} and checks every value, throwing an {@link EventBusConfigError} that names
@@ -46,6 +47,14 @@ export function resolveEventBusOptions(options: EventBusModuleOptions = {}): Res
         `connection (a Redis URL such as 'redis://localhost:6379', ioredis options or an ioredis instance), or set ` +
         `transport: 'in-memory' to run async handlers in this process without Redis (development, seeds, tests; ` +
         `nothing survives a restart).`,
+    );
+  }
+  const clusterNodes = clusterSettingProblem(resolved.connection);
+  if (clusterNodes !== undefined) {
+    fail(
+      'connection.cluster.nodes',
+      clusterNodes,
+      `a non-empty array of seed nodes ('redis://host:port' or { host, port })`,
     );
   }
   if (typeof resolved.prefix !== 'string' || !/^[A-Za-z0-9_.{}-]+$/.test(resolved.prefix)) {

@@ -22,12 +22,14 @@ import { WriteBatcher } from '../write-batcher';
 import { HandlerCount, stopWorker } from './worker-shutdown';
 import {
   closeClient,
+  duplicateRedis,
+  isClusterSetting,
   isLive,
   isRedisInstance,
   openRedis,
   RedisConnectionSetting,
-  workerConnection,
 } from './redis-connection';
+import { groupBySlot } from './cluster-slots';
 
 /** Settings of the BullMQ transport (from the module options). */
 export interface BullMqTransportOptions {
@@ -42,12 +44,16 @@ export interface BullMqTransportOptions {
 
 /**
  * The production transport: one BullMQ queue per async handler (a process only takes jobs of handlers it has),
- * all jobs of concurrent publishes written in one MULTI across queues, one Worker per consumed queue.
+ * all jobs of concurrent publishes written in one MULTI across queues (on a Redis Cluster, one MULTI per slot), one
+ * Worker per consumed queue. The Workers share one non-blocking connection; each has its own blocking one.
  */
 export class BullMqTransport implements EventTransport {
   readonly name = 'bullmq';
   private readonly logger = new Logger('EventBus');
   private producer: { client: Redis; owned: boolean } | undefined;
+  private workerClient: { client: Redis; owned: boolean } | undefined;
+  /** On a Redis Cluster: writes are split per slot, and queues get a hash tag each ({@link brokerName}). */
+  private readonly onCluster: boolean;
   private addClient: Promise<RedisClient> | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: { worker: Worker; handlers: HandlerCount; queue: string; handlerId: string }[] = [];
@@ -66,6 +72,7 @@ export class BullMqTransport implements EventTransport {
   });
 
   constructor(private readonly options: BullMqTransportOptions) {
+    this.onCluster = isClusterSetting(options.connection);
     this.batcher = new WriteBatcher<OutgoingJob>((jobs) => this.write(jobs), {
       timeoutMs: this.options.publishTimeout,
       maxPending: this.options.maxPendingPublishes,
@@ -99,14 +106,24 @@ export class BullMqTransport implements EventTransport {
 
   /** The BullMQ queue of a handler queue name (created on first use, sharing the producer connection). */
   queue(name: string): Queue {
-    let queue = this.queues.get(name);
+    const brokerName = this.brokerName(name);
+    let queue = this.queues.get(brokerName);
     if (!queue) {
-      queue = new Queue(name, { connection: this.producerClient(), prefix: this.options.prefix });
+      queue = new Queue(brokerName, { connection: this.producerClient(), prefix: this.options.prefix });
       // Connection errors are reported once by the shared client; the queue repeats them.
       queue.on('error', () => undefined);
-      this.queues.set(name, queue);
+      this.queues.set(brokerName, queue);
     }
     return queue;
+  }
+
+  /**
+   * The BullMQ queue name of a handler queue. On a Redis Cluster every key of a queue must be in one slot (BullMQ's
+   * scripts touch several): a name without a hash tag becomes one (`{orders.audit}`), so each queue has a slot of its
+   * own and queues spread over the shards. Lane names are hash tags already. Elsewhere names are kept as they are.
+   */
+  private brokerName(name: string): string {
+    return this.onCluster && !name.includes('{') ? `{${name}}` : name;
   }
 
   /** For the dashboard: the BullMQ queue, as {@link queue}. */
@@ -114,19 +131,33 @@ export class BullMqTransport implements EventTransport {
     return this.queue(name);
   }
 
-  /** Waiting, active, delayed and prioritized counts of the queues, read in one MULTI (one consistent snapshot). */
+  /**
+   * Waiting, active, delayed and prioritized counts of the queues, read in one MULTI (one consistent snapshot; on a
+   * Redis Cluster, one per slot, each queue's four counts consistent).
+   */
   async pendingJobs(names: readonly string[]): Promise<PendingJobs[]> {
     if (names.length === 0) return [];
     const queues = names.map((name) => this.queue(name));
-    const multi = this.producerClient().multi();
-    for (const queue of queues) {
-      multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
-      multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized')).zcard(queue.toKey('failed'));
-    }
-    const counts = ((await multi.exec()) ?? []).map(([error, count]) => {
-      if (error) throw error;
-      return Number(count);
-    });
+    const COUNTS = 5; // waiting, active, delayed, prioritized, failed
+    const counts: number[] = [];
+    const groups = groupBySlot(queues, (queue) => queue.toKey(''), this.onCluster);
+    await Promise.all(
+      groups.map(async (indices) => {
+        const multi = this.producerClient().multi();
+        for (const queue of indices.map((index) => queues[index]!)) {
+          multi.llen(queue.toKey('wait')).llen(queue.toKey('active'));
+          multi.zcard(queue.toKey('delayed')).zcard(queue.toKey('prioritized')).zcard(queue.toKey('failed'));
+        }
+        const replies = (await multi.exec()) ?? [];
+        indices.forEach((queueIndex, i) => {
+          for (let n = 0; n < COUNTS; n++) {
+            const [error, count] = replies[i * COUNTS + n] ?? [new JobWriteError('Redis returned no reply'), 0];
+            if (error) throw error;
+            counts[queueIndex * COUNTS + n] = Number(count);
+          }
+        });
+      }),
+    );
     return names.map((queue, i) => {
       const [waiting = 0, active = 0, delayed = 0, prioritized = 0, failed = 0] = counts.slice(i * 5, i * 5 + 5);
       return { queue, waiting, active, delayed, prioritized, failed };
@@ -176,7 +207,7 @@ export class BullMqTransport implements EventTransport {
     // A client of the channel's own (the app's is duplicated), so it can drop it when Redis is gone at shutdown.
     const setting = this.options.connection;
     const overrides = { maxRetriesPerRequest: null };
-    const client = isRedisInstance(setting) ? setting.duplicate(overrides) : openRedis(setting, overrides).client;
+    const client = isRedisInstance(setting) ? duplicateRedis(setting, overrides) : openRedis(setting, overrides).client;
     return new RelayBroadcastChannel(client, this.options.prefix, onError);
   }
 
@@ -209,7 +240,7 @@ export class BullMqTransport implements EventTransport {
     const lane = consumer.lane;
     const handlers = new HandlerCount();
     const worker = new EventWorker(
-      consumer.queue,
+      this.brokerName(consumer.queue),
       (job: Job) =>
         handlers.around(async () => {
           try {
@@ -225,7 +256,7 @@ export class BullMqTransport implements EventTransport {
           }
         }),
       {
-        connection: workerConnection(this.options.connection),
+        connection: this.workerConnection(),
         prefix: this.options.prefix,
         ...this.options.worker,
         ...(lane ? LANE_WORKER_OPTIONS : { concurrency: consumer.concurrency }),
@@ -264,6 +295,8 @@ export class BullMqTransport implements EventTransport {
     this.queues.clear();
     if (this.producer?.owned) await closeClient(this.producer.client);
     this.producer = undefined;
+    if (this.workerClient?.owned) await closeClient(this.workerClient.client);
+    this.workerClient = undefined;
     this.addClient = undefined;
   }
 
@@ -287,6 +320,22 @@ export class BullMqTransport implements EventTransport {
     return this.producer.client;
   }
 
+  /**
+   * The connection every Worker of this process shares for its non-blocking commands (BullMQ, given a client, shares
+   * it and duplicates it only for the Worker's blocking fetch): one connection instead of one per Worker, which halves
+   * a consuming process's connections. The app's instance when it gave one; else one of the transport's own, with
+   * `maxRetriesPerRequest: null` as BullMQ requires of Workers' connections.
+   */
+  private workerConnection(): Redis {
+    if (!this.workerClient) {
+      this.workerClient = openRedis(this.options.connection, { maxRetriesPerRequest: null });
+      // Each Worker reports the connection's errors (BullMQ forwards them); this keeps ioredis from calling them
+      // unhandled.
+      if (this.workerClient.owned) this.workerClient.client.on('error', () => undefined);
+    }
+    return this.workerClient.client;
+  }
+
   prepareLanes(groups: readonly LaneGroup[]): Promise<void> {
     return this.lanes.prepare(groups);
   }
@@ -299,7 +348,7 @@ export class BullMqTransport implements EventTransport {
     return this.lanes.release(queue, key, mode);
   }
 
-  /** Writes a batch in one MULTI across the handlers' queues; one outcome per job. */
+  /** Writes a batch in one MULTI across the handlers' queues (one per slot on a cluster); one outcome per job. */
   private write(jobs: readonly OutgoingJob[]): Promise<(Error | null)[]> {
     return this.addInOrder(
       jobs.map((job) => new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId)),
@@ -307,7 +356,7 @@ export class BullMqTransport implements EventTransport {
   }
 
   /**
-   * Adds jobs of any queues in one MULTI; one outcome per job, in order. Each job is BullMQ's own add script, queued
+   * Adds jobs of any queues in one MULTI (on a Redis Cluster, one per slot); one outcome per job, in order. Each job is BullMQ's own add script, queued
    * through the queue backend's `addJobToTransaction` (what `FlowProducer` uses for its atomic flows) with the
    * job's validated `toFlowEntry` data. Unlike `FlowProducer.addFlow`, which awaits between jobs, every add is queued
    * synchronously: MULTIs of consecutive calls reach Redis in call order whatever their sizes, and a job costs no
@@ -322,19 +371,44 @@ export class BullMqTransport implements EventTransport {
         this.addClient = undefined; // the next write tries again
         throw error;
       }));
+    const queues = jobs.map((job) => this.queue(job.queueName));
+    const groups = groupBySlot(queues, (queue) => queue.toKey(''), this.onCluster);
+    if (groups.length === 1) return this.addInOneMulti(client, jobs, queues);
+    // A cluster runs a MULTI within one slot only: one MULTI per slot, all queued in this turn (so each slot's writes
+    // keep call order, as above), each job getting its own slot's outcome.
+    const outcomes: (Error | null)[] = [];
+    await Promise.all(
+      groups.map(async (indices) => {
+        const results = await this.addInOneMulti(
+          client,
+          indices.map((index) => jobs[index]!),
+          indices.map((index) => queues[index]!),
+        ).catch((error: unknown) => indices.map(() => error as Error));
+        indices.forEach((jobIndex, i) => (outcomes[jobIndex] = results[i]!));
+      }),
+    );
+    return outcomes;
+  }
+
+  /** Adds jobs (of queues all in one slot when on a cluster) in one MULTI; one outcome per job, in order. */
+  private async addInOneMulti(
+    client: RedisClient,
+    jobs: readonly Job[],
+    queues: readonly Queue[],
+  ): Promise<(Error | null)[]> {
     const multi = client.multi();
     const queuedBefore = commandsQueued(multi);
-    for (const job of jobs) {
-      const queue = this.queue(job.queueName);
+    jobs.forEach((job, index) => {
+      const queue = queues[index]!;
       const { jobData, jobId } = job.toFlowEntry();
       // On a MULTI this queues the command and resolves with the transaction; outcomes come from exec below.
       void queue
         .getBackend()
         .addJobToTransaction(multi, jobData, jobId, {}, queue.keys)
         .catch(() => undefined);
-    }
+    });
     // A job whose command could not be queued (it failed before reaching the MULTI) would shift every later reply
-    // onto the wrong job: refuse the whole batch instead. Nothing was sent (the MULTI is buffered until exec).
+    // onto the wrong job: refuse the whole MULTI instead. Nothing was sent (the MULTI is buffered until exec).
     const queued = commandsQueued(multi) - queuedBefore;
     if (queued !== jobs.length) {
       throw new JobWriteError(

@@ -1,6 +1,5 @@
-import type { ConnectionOptions } from 'bullmq';
-import { Redis, RedisOptions } from 'ioredis';
-import type { RedisConnectionSetting } from '../../contracts/redis-connection-setting';
+import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { RedisClusterConnection, RedisConnectionSetting } from '../../contracts/redis-connection-setting';
 
 export type { RedisConnectionSetting } from '../../contracts/redis-connection-setting';
 
@@ -12,14 +11,24 @@ export function isRedisInstance(setting: RedisConnectionSetting): setting is Red
   return typeof setting === 'object' && typeof (setting as Partial<Redis>).duplicate === 'function';
 }
 
+/** True when the setting names a Redis Cluster: an ioredis `Cluster` instance, or `{ cluster: { nodes } }`. */
+export function isClusterSetting(setting: RedisConnectionSetting): boolean {
+  if (isRedisInstance(setting)) return (setting as { isCluster?: boolean }).isCluster === true;
+  return typeof setting === 'object' && 'cluster' in setting && typeof setting.cluster === 'object';
+}
+
 /**
- * Opens a client for the setting, or returns the app's instance. `owned` says whether the bus must close it.
+ * Opens a client for the setting, or returns the app's instance. `owned` says whether the bus must close it. A
+ * cluster client is typed as a `Redis`: both are ioredis commanders, and what the bus calls on it (commands,
+ * `multi`, `defineCommand`, events, `quit`) is the same on both.
  */
 export function openRedis(
   setting: RedisConnectionSetting,
   overrides: RedisOptions = {},
 ): { client: Redis; owned: boolean } {
   if (isRedisInstance(setting)) return { client: setting, owned: false };
+  if (isClusterSetting(setting))
+    return { client: openCluster(setting as RedisClusterConnection, overrides), owned: true };
   const client =
     typeof setting === 'string'
       ? new Redis(setting, overrides)
@@ -27,14 +36,23 @@ export function openRedis(
   return { client, owned: true };
 }
 
-/**
- * What BullMQ Workers get: options (BullMQ opens and closes its own clients, with `maxRetriesPerRequest: null` as
- * blocking commands require) or the app's instance (BullMQ duplicates it for blocking commands).
- */
-export function workerConnection(setting: RedisConnectionSetting): ConnectionOptions {
-  if (isRedisInstance(setting)) return setting;
-  if (typeof setting === 'string') return { url: setting, maxRetriesPerRequest: null };
-  return { ...(setting as ConnectionOptions), maxRetriesPerRequest: null };
+/** A new client like `client` (cluster or not), with `overrides` on its connection options. */
+export function duplicateRedis(client: Redis, overrides: RedisOptions = {}): Redis {
+  if (!(client as { isCluster?: boolean }).isCluster) return client.duplicate(overrides);
+  // Cluster.duplicate(startupNodes, options): each node's connection options live under `redisOptions`.
+  const cluster = client as unknown as Cluster;
+  return cluster.duplicate(undefined, {
+    redisOptions: { ...cluster.options.redisOptions, ...overrides },
+  }) as unknown as Redis;
+}
+
+function openCluster({ cluster }: RedisClusterConnection, overrides: RedisOptions): Redis {
+  const options = (cluster.options ?? {}) as ClusterOptions;
+  const nodes = cluster.nodes.map((node) => (typeof node === 'string' ? node : { host: node.host, port: node.port }));
+  return new Cluster(nodes, {
+    ...options,
+    redisOptions: { ...options.redisOptions, ...overrides },
+  }) as unknown as Redis;
 }
 
 /** What {@link isLive} and {@link connectionLost} read of a client (ioredis's, or BullMQ's view of it). */
