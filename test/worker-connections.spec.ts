@@ -45,8 +45,9 @@ describe('Redis connections of a consuming process', () => {
   it('each Worker opens only its blocking connection; the Workers share one connection for everything else', async () => {
     await createBusApp({ providers: [Handlers], bus: { connection: server.url } });
 
-    // 6 Workers (3 handler queues, 3 lanes): 6 blocking connections, 1 shared by the Workers, 1 for publishing. With
-    // a connection of its own per Worker it was 2 per Worker (13).
-    expect(await appConnections()).toBe(6 + 1 + 1);
+    // 6 Workers (3 handler queues, and the 3 lanes, all owned by this only process): 6 blocking connections, 1 shared
+    // by the Workers (and the lane leases' scripts), 1 for publishing, 1 subscribed to lane-ownership changes. With a
+    // connection of its own per Worker it was 2 per Worker (13, and 14 with the subscriber).
+    expect(await appConnections()).toBe(6 + 1 + 1 + 1);
   });
 });
