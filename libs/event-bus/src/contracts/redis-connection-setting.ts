@@ -45,7 +45,7 @@ export interface RedisClusterConnection {
  */
 export function clusterSettingProblem(setting: unknown): string | undefined {
   if (typeof setting !== 'object' || setting === null || !('cluster' in setting)) return undefined;
-  if (typeof (setting).cluster === 'function') return undefined; // an ioredis client
+  if (typeof setting.cluster === 'function') return undefined; // an ioredis client
   const nodes = (setting as { cluster?: { nodes?: unknown } }).cluster?.nodes;
   const valid = (node: unknown) =>
     (typeof node === 'string' && node.length > 0) ||
