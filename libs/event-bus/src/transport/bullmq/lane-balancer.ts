@@ -133,8 +133,15 @@ export class LaneBalancer {
     const lanes = [...this.groups.values()].flatMap((state) =>
       [...state.running.entries()].map(([queue, lane]) => ({ state, queue, lane })),
     );
-    await Promise.all(lanes.map(({ lane }) => lane.worker.pause(true).catch(() => undefined)));
     const client = this.host.client();
+    // Without Redis nothing is fetched anyway, and a pause would wait for the connection: go straight to the stop,
+    // which drops the Workers' connections (see stopWorker).
+    if (isLive(client)) {
+      await withTimeout(
+        Promise.all(lanes.map(({ lane }) => lane.worker.pause(true).catch(() => undefined))),
+        timeoutMs,
+      );
+    }
     if (isLive(client)) {
       await withTimeout(
         Promise.all([...this.groups.keys()].map((group) => this.heartbeat(group, 'leave').catch(() => undefined))),
