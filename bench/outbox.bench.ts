@@ -14,7 +14,7 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventBus, EventBusOutbox } from 'nestjs-durable-bus';
-import { ClaimedBatch, OutboxClaimOptions, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { OutboxStore } from 'nestjs-durable-bus/transport';
 import { OutboxRelay } from '../libs/event-bus/src/outbox/outbox-relay';
 import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Db, transactionalImports } from '../test/transactions/support/transactional-module';
@@ -25,6 +25,7 @@ import { Contender, countdown, fromCallers, interleave, median, rate } from './s
 import { deletePrefix, freshPrefix } from './support/redis-tools';
 import { Scenario } from './support/scenario';
 import { sql } from './support/postgres-tools';
+import { aroundEachBatch } from '../test/support/outbox-store';
 
 const CALLERS = 64;
 
@@ -206,19 +207,8 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
 
 /** The store, reporting how many rows each batch's write moved to the transport (as soon as it is written). */
 function countingStore(store: OutboxStore, onRelayed: (rows: number) => void): OutboxStore {
-  return Object.assign(Object.create(store) as OutboxStore, {
-    claim: (
-      limit: number,
-      relay: (rows: readonly OutboxRow[]) => Promise<void>,
-      options?: OutboxClaimOptions,
-    ): Promise<ClaimedBatch> =>
-      store.claim(
-        limit,
-        async (rows) => {
-          await relay(rows);
-          onRelayed(rows.length);
-        },
-        options,
-      ),
+  return aroundEachBatch(store, async (rows, write) => {
+    await write(rows);
+    onRelayed(rows.length);
   });
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BusEvent, OnEventAsync } from 'nestjs-durable-bus';
-import { ClaimedBatch, OutboxClaimOptions, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { OutboxStore } from 'nestjs-durable-bus/transport';
 import { PgClientLike, PostgresOutboxStore } from 'nestjs-durable-bus/postgres';
 import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
@@ -9,6 +9,7 @@ import { MemoryLogger } from '../support/bus-app';
 import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
 import { createTransactionalApp, DRIZZLE, Orm, ORMS, TransactionalApp } from './support/transactional-app';
+import { aroundEachBatch } from '../support/outbox-store';
 
 /*
  * The relay when PostgreSQL drops its connections (a restart, a failover, pg_terminate_backend) or a batch keeps
@@ -71,23 +72,12 @@ test.each(ORMS)(
     const terminated = deferred();
     let gated = false;
     const gateFirstBatch = (store: OutboxStore): OutboxStore =>
-      Object.assign(Object.create(store) as OutboxStore, {
-        claim: (
-          limit: number,
-          relay: (rows: readonly OutboxRow[]) => Promise<void>,
-          options?: OutboxClaimOptions,
-        ): Promise<ClaimedBatch> =>
-          store.claim(
-            limit,
-            async (rows) => {
-              await relay(rows);
-              if (gated) return;
-              gated = true;
-              written.resolve();
-              await terminated.promise;
-            },
-            options,
-          ),
+      aroundEachBatch(store, async (rows, write) => {
+        await write(rows);
+        if (gated) return;
+        gated = true;
+        written.resolve();
+        await terminated.promise;
       });
     const logger = new MemoryLogger();
     const app = await createTransactionalApp({
@@ -217,23 +207,12 @@ test('a failing relay backs off, doubling from the poll interval, and commits me
   const failedAt = new Recorder<number>();
   const started: { app?: TransactionalApp } = {};
   const failFourTimes = (store: OutboxStore): OutboxStore =>
-    Object.assign(Object.create(store) as OutboxStore, {
-      claim: (
-        limit: number,
-        write: (rows: readonly OutboxRow[]) => Promise<void>,
-        options?: OutboxClaimOptions,
-      ): Promise<ClaimedBatch> =>
-        store.claim(
-          limit,
-          async (rows) => {
-            if (failedAt.values.length >= 4) return write(rows);
-            failedAt.push(Date.now());
-            // As if every commit of a busy app woke the relay right after the failure.
-            setImmediate(() => started.app?.outbox.relay!.wake());
-            throw new Error('Redis is down');
-          },
-          options,
-        ),
+    aroundEachBatch(store, async (rows, write) => {
+      if (failedAt.values.length >= 4) return write(rows);
+      failedAt.push(Date.now());
+      // As if every commit of a busy app woke the relay right after the failure.
+      setImmediate(() => started.app?.outbox.relay!.wake());
+      throw new Error('Redis is down');
     });
   const logger = new MemoryLogger();
   const app = await createTransactionalApp({

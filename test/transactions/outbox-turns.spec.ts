@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BusEvent, OnEventAsync } from 'nestjs-durable-bus';
-import { ClaimedBatch, OutboxClaimOptions, OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
+import { OutboxRow, OutboxStore } from 'nestjs-durable-bus/transport';
 import { PgPoolLike, PostgresOutboxStore } from 'nestjs-durable-bus/postgres';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
@@ -9,6 +9,7 @@ import { MemoryLogger, redisUrl } from '../support/bus-app';
 import { Recorder } from '../support/deferred';
 import { freshDatabase } from '../support/postgres';
 import { createTransactionalApp, TransactionalApp } from './support/transactional-app';
+import { aroundEachBatch } from '../support/outbox-store';
 
 /*
  * The relay's turns: one transaction claims the next batch while the current one is written to Redis. A write that
@@ -104,28 +105,17 @@ test("a failed Redis write of batch k while batch k+1 is claimed: k+1 is not wri
         () => observed,
         (transaction, text, params) => (transaction as EntityManager).query(text, [...params]),
       );
-      return Object.assign(Object.create(store) as OutboxStore, {
-        claim: (
-          limit: number,
-          write: (rows: readonly OutboxRow[]) => Promise<void>,
-          options?: OutboxClaimOptions,
-        ): Promise<ClaimedBatch> =>
-          store.claim(
-            limit,
-            async (rows) => {
-              writes.push(rows.map(label).join(' '));
-              if (failed || writes.length !== 2) return write(rows);
-              failed = true;
-              await claims.count(3, 10_000); // batch k+1 (the third) is claimed, its transaction still open
-              await admin.call('ACL', 'SETUSER', user, '-evalsha', '-eval');
-              try {
-                await write(rows);
-              } finally {
-                await admin.call('ACL', 'SETUSER', user, ...allowed);
-              }
-            },
-            options,
-          ),
+      return aroundEachBatch(store, async (rows, write) => {
+        writes.push(rows.map(label).join(' '));
+        if (failed || writes.length !== 2) return write(rows);
+        failed = true;
+        await claims.count(3, 10_000); // batch k+1 (the third) is claimed, its transaction still open
+        await admin.call('ACL', 'SETUSER', user, '-evalsha', '-eval');
+        try {
+          await write(rows);
+        } finally {
+          await admin.call('ACL', 'SETUSER', user, ...allowed);
+        }
       });
     };
     const logger = new MemoryLogger();

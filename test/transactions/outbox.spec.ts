@@ -2,20 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { BusEvent, OnEventAsync, OutboxDefaults } from 'nestjs-durable-bus';
-import {
-  ClaimedBatch,
-  EVENT_TRANSPORT,
-  EventTransport,
-  OutboxClaimOptions,
-  OutboxRow,
-  OutboxStore,
-} from 'nestjs-durable-bus/transport';
+import { EVENT_TRANSPORT, EventTransport, OutboxStore } from 'nestjs-durable-bus/transport';
 import { OutboxRelay } from '../../libs/event-bus/src/outbox/outbox-relay';
 import { outboxMigrationSql } from 'nestjs-durable-bus/postgres';
 import { Client } from 'pg';
 import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
 import { createTransactionalApp, Orm, ORMS, TransactionalApp } from './support/transactional-app';
+import { aroundEachBatch } from '../support/outbox-store';
 
 @BusEvent('outbox.account-changed', { partitionKey: 'accountId' })
 class AccountChanged {
@@ -233,20 +227,9 @@ test('a relay stopped while it is still starting stops listening and does not re
 test('a relay crashing after the enqueue and before marking the rows does not enqueue them twice', async () => {
   let crashes = 0;
   const crashOnce = (store: OutboxStore): OutboxStore =>
-    Object.assign(Object.create(store) as OutboxStore, {
-      claim: (
-        limit: number,
-        relay: (rows: readonly OutboxRow[]) => Promise<void>,
-        options?: OutboxClaimOptions,
-      ): Promise<ClaimedBatch> =>
-        store.claim(
-          limit,
-          async (rows) => {
-            await relay(rows);
-            if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
-          },
-          options,
-        ),
+    aroundEachBatch(store, async (rows, write) => {
+      await write(rows);
+      if (crashes++ === 0) throw new Error('relay crashed before marking the rows');
     });
   const app = await createTransactionalApp({
     orm: 'typeorm',
