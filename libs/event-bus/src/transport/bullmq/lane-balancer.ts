@@ -141,8 +141,6 @@ export class LaneBalancer {
         Promise.all(lanes.map(({ lane }) => lane.worker.pause(true).catch(() => undefined))),
         timeoutMs,
       );
-    }
-    if (isLive(client)) {
       await withTimeout(
         Promise.all([...this.groups.keys()].map((group) => this.heartbeat(group, 'leave').catch(() => undefined))),
         timeoutMs,
