@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { BusEvent, EventContext, OnEventAsync } from 'nestjs-durable-bus';
+import { BusEvent, EventContext, OnEventAsync, ParkedKeys } from 'nestjs-durable-bus';
+import { laneQueueName } from 'nestjs-durable-bus/transport';
 import { MemoryLogger, createBusApp } from './support/bus-app';
 import { Deferred, Recorder, deferred, poll } from './support/deferred';
 import { waitForFinished } from './support/job-events';
@@ -36,6 +37,31 @@ class LaneExporter {
     started.push({ exportId: event.accountId, attempt: ctx.attempt, pid: process.pid });
     await gate.promise;
     finished.push(event.accountId);
+  }
+}
+
+@BusEvent('shutdown.account-closed', { partitionKey: 'accountId' })
+class AccountClosed {
+  constructor(readonly accountId: string) {}
+}
+
+/** One attempt only, on a dead-letter and on a park handler: the run cut short is their last. */
+@Injectable()
+class LastAttemptExporter {
+  @OnEventAsync(AccountClosed, { id: 'exports.closing-dead-letter', lanes: 2, attempts: 1 })
+  deadLetter(event: AccountClosed, ctx: EventContext) {
+    return this.run('dead-letter', event, ctx);
+  }
+
+  @OnEventAsync(AccountClosed, { id: 'exports.closing-park', lanes: 2, attempts: 1, onExhausted: 'park' })
+  park(event: AccountClosed, ctx: EventContext) {
+    return this.run('park', event, ctx);
+  }
+
+  private async run(handler: string, event: AccountClosed, ctx: EventContext) {
+    started.push({ exportId: `${handler} ${event.accountId}`, attempt: ctx.attempt, pid: process.pid });
+    await gate.promise;
+    finished.push(`${handler} ${event.accountId}`);
   }
 }
 
@@ -150,5 +176,34 @@ describe('graceful shutdown', () => {
       ['a-1', 1],
       ['a-1', 2],
     ]);
+  });
+
+  it('a partitioned handler whose last attempt was cut short is not run beyond its attempts: the job fails with the reason, or parks its key', async () => {
+    const options = { worker: { lockDuration: 1_000, stalledInterval: 500 } };
+    const first = await createBusApp({ providers: [LastAttemptExporter], bus: { shutdownTimeout: 50, ...options } });
+    await first.bus.publish(new AccountClosed('a-9'));
+    await started.count(2);
+
+    await first.close();
+    const second = await createBusApp({ providers: [LastAttemptExporter], prefix: first.prefix, bus: options });
+    const lanes = [0, 1].map((lane) => second.queue(laneQueueName('exports.closing-dead-letter', lane)));
+    const [failed] = await poll(
+      async () => (await Promise.all(lanes.map((lane) => lane.getFailed()))).flat(),
+      (jobs) => jobs.length > 0,
+      'the dead-letter job to fail',
+      { ms: 15_000 },
+    );
+    const [parkedKey] = await poll(
+      () => second.get(ParkedKeys).list('exports.closing-park'),
+      (keys) => keys.length > 0,
+      'the park handler to park its key',
+      { ms: 15_000 },
+    );
+    gate.resolve();
+
+    expect(failed!.failedReason).toMatch(/no attempts left \(this would be attempt 2 of 1\): a run was cut short/);
+    expect(parkedKey).toMatchObject({ key: 'a-9', error: expect.stringMatching(/attempt 2 of 1/) });
+    expect(started.values.map((s) => s.attempt)).toEqual([1, 1]); // neither ran again
+    expect(finished.values).toEqual([]);
   });
 });

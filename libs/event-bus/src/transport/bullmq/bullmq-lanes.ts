@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Job, Queue, RateLimitError } from 'bullmq';
 import { Redis } from 'ioredis';
-import { EventBusConfigError, isUnrecoverableError } from '../../errors';
+import { EventBusConfigError, UnrecoverableEventError, isUnrecoverableError } from '../../errors';
 import { partitionKeyOfJob as partitionKeyOf } from '../../contracts/event-envelope';
 import { laneQueueName } from '../../contracts/lane-names';
 import { backoffDelay } from '../backoff';
@@ -102,6 +102,9 @@ export class BullMqLanes {
     }
     const attempt = job.attemptsStarted;
     try {
+      // A run cut short (its worker died or stopped mid-job, the job stalled) was charged as a try; when it was the
+      // last one, the job is exhausted here instead of getting a try beyond `attempts`.
+      if (attempt > spec.lane.attempts) throw new UnrecoverableEventError(cutShortReason(attempt, spec.lane.attempts));
       return await spec.process(job.data, { jobId: job.id, attempt, maxAttempts: spec.lane.attempts });
     } catch (error) {
       if (!isUnrecoverableError(error) && attempt < spec.lane.attempts) {
@@ -285,6 +288,13 @@ function asReleaseControl(data: unknown): ReleaseControl | undefined {
   return control && typeof control === 'object' && control.control === 'release' && typeof control.key === 'string'
     ? (control as ReleaseControl)
     : undefined;
+}
+
+function cutShortReason(attempt: number, attempts: number): string {
+  return (
+    `no attempts left (this would be attempt ${attempt} of ${attempts}): a run was cut short by a worker that ` +
+    `stopped or died mid-job (its lock expired, the job stalled), and a partitioned handler counts such a run as a try`
+  );
 }
 
 function snapshot(job: Job): string {
