@@ -27,6 +27,18 @@ class Billing {
   invoice() {}
 }
 
+@BusEvent('backpressure.ledger-entry', { partitionKey: 'orderId' })
+class LedgerEntryRequested {
+  constructor(readonly orderId: string) {}
+}
+
+/** A partitioned handler: its lane Workers are shared through the lane balancer, which has its own connections. */
+@Injectable()
+class Ledger {
+  @OnEventAsync(LedgerEntryRequested, { id: 'billing.ledger', lanes: 2 })
+  post() {}
+}
+
 /** A broadcast handler: the app also opens the fleet-wide channel, which has its own connection to close. */
 @Injectable()
 class InvoiceFeed {
@@ -144,19 +156,20 @@ describe('app.close() while Redis is down', () => {
   });
 
   /**
-   * A consuming and publishing app with a broadcast handler on a Redis of its own, with one event published (every
-   * connection open).
+   * A consuming and publishing app with a plain, a partitioned and a broadcast handler on a Redis of its own, with
+   * an event published to each (every connection open).
    */
   async function appOnOwnRedis() {
     const port = await freePort();
     redis = await startRedisServer({ port });
     const logger = new MemoryLogger();
     const app = await createBusApp({
-      providers: [Billing, InvoiceFeed],
+      providers: [Billing, Ledger, InvoiceFeed],
       logger,
       bus: { connection: `redis://127.0.0.1:${port}`, role: 'both', shutdownTimeout: 25_000 },
     });
     await app.bus.publish(new InvoiceRequested('before'));
+    await app.bus.publish(new LedgerEntryRequested('before'));
     return { app, logger };
   }
 
@@ -194,11 +207,12 @@ describe('app.close() as Redis goes away', () => {
     try {
       const logger = new MemoryLogger();
       const app = await createBusApp({
-        providers: [Billing, InvoiceFeed],
+        providers: [Billing, Ledger, InvoiceFeed],
         logger,
         bus: { connection: proxy.url, role: 'both', shutdownTimeout: 25_000 },
       });
       await app.bus.publish(new InvoiceRequested('before'));
+      await app.bus.publish(new LedgerEntryRequested('before'));
       await proxy.stop(); // every connection cut; the clients start reconnecting
 
       await within(app.close(), 10_000, 'app.close() just after Redis went away');

@@ -5,7 +5,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ConsumerSpec } from '../../contracts/event-transport';
 import { lanesChangedChannel, leaseCommands, leaseKeys } from './lane-leases';
-import { isLive } from './redis-connection';
+import { connectionLost, isLive } from './redis-connection';
 import type { HandlerCount } from './worker-shutdown';
 
 /** A running lane worker and the count of its running handlers. */
@@ -134,17 +134,20 @@ export class LaneBalancer {
       [...state.running.entries()].map(([queue, lane]) => ({ state, queue, lane })),
     );
     const client = this.host.client();
-    // Without Redis nothing is fetched anyway, and a pause would wait for the connection: go straight to the stop,
-    // which drops the Workers' connections (see stopWorker).
+    // Without Redis nothing is fetched anyway, and a pause or a leave would wait for the connection: go straight to
+    // the stop, which drops the Workers' connections (see stopWorker). Redis going away meanwhile ends the wait too
+    // (the others take the lanes over when this member's lease runs out).
     if (isLive(client)) {
-      await withTimeout(
-        Promise.all(lanes.map(({ lane }) => lane.worker.pause(true).catch(() => undefined))),
-        timeoutMs,
-      );
-      await withTimeout(
-        Promise.all([...this.groups.keys()].map((group) => this.heartbeat(group, 'leave').catch(() => undefined))),
-        timeoutMs,
-      );
+      const lost = connectionLost(client);
+      const untilLost = (step: Promise<unknown>) => Promise.race([withTimeout(step, timeoutMs), lost.promise]);
+      try {
+        await untilLost(Promise.all(lanes.map(({ lane }) => lane.worker.pause(true).catch(() => undefined))));
+        await untilLost(
+          Promise.all([...this.groups.keys()].map((group) => this.heartbeat(group, 'leave').catch(() => undefined))),
+        );
+      } finally {
+        lost.cancel();
+      }
     }
     const stopping = lanes.map(async ({ state, queue, lane }) => {
       state.running.delete(queue);
