@@ -169,13 +169,13 @@ async function handover(redisUrl: string, signal: 'SIGTERM' | 'SIGKILL', env: Re
 }
 
 export const laneSharing: Scenario = async ({ quick, rounds, redisUrl }) => {
-  const cpuRounds = quick ? 20 : 40;
+  const cpuRounds = quick ? 12 : 40;
   const samples = await interleave(
     [throughput(redisUrl, 3, cpuRounds), throughput(redisUrl, 1, cpuRounds)],
     quick ? 2 : rounds,
   );
   const termGaps: number[] = [];
-  for (let round = 0; round < (quick ? 2 : rounds); round++) {
+  for (let round = 0; round < (quick ? 1 : rounds); round++) {
     termGaps.push(...(await handover(redisUrl, 'SIGTERM', {}, 100)));
   }
   const killGaps: number[] = [];
