@@ -6,6 +6,18 @@ import { Recorder } from './support/deferred';
 import { waitForFinished } from './support/job-events';
 import { monitorRedis, touching } from './support/redis-monitor';
 
+@BusEvent('async.receipt-requested')
+class ReceiptRequested {
+  constructor(readonly orderId: string) {}
+}
+
+/** One handler: each publish makes one job. */
+@Injectable()
+class Receipts {
+  @OnEventAsync(ReceiptRequested, { id: 'billing.receipt' })
+  async send() {}
+}
+
 @BusEvent('async.invoice-requested')
 class InvoiceRequested {
   constructor(
@@ -262,5 +274,28 @@ describe('async handlers (@OnEventAsync) on BullMQ', () => {
       expect(fromProducer.filter((name) => name === 'multi')).toHaveLength(1);
       expect(fromProducer.filter((name) => name === 'exec')).toHaveLength(1);
     }
+  });
+
+  it('a publish that makes one job sends it as one command, without a MULTI, in order with the MULTIs around it', async () => {
+    const { bus, prefix, queue } = await createBusApp({ providers: [Receipts], bus: { role: 'publisher' } });
+    await bus.publish(new ReceiptRequested('warm-up'));
+    const monitor = await monitorRedis();
+
+    // 96 jobs fill the first flush's MULTI; the one-job publishes of the same turn follow, each its own command.
+    const big = bus.publishAll(Array.from({ length: 96 }, (_, i) => new ReceiptRequested(`r-b${i}`)));
+    const singles = Array.from({ length: 20 }, (_, i) => bus.publish(new ReceiptRequested(`r-s${i}`)));
+    const receipts = [...(await big), ...(await Promise.all(singles))];
+    const commands = await monitor.stop();
+
+    const writes = touching(commands, prefix);
+    expect(writes).toHaveLength(116);
+    const fromProducer = commands.filter((c) => c.source === writes[0]!.source).map((c) => c.args[0]!.toLowerCase());
+    expect(fromProducer.filter((name) => name === 'multi')).toHaveLength(1);
+    expect(fromProducer.filter((name) => name === 'exec')).toHaveLength(1);
+    const waiting = await queue('billing.receipt').getJobs(['wait'], 0, -1, true);
+    expect(waiting.map((job) => job.id)).toEqual([
+      expect.stringContaining('billing.receipt'), // the warm-up
+      ...receipts.map((receipt) => receipt.jobs[0]!.jobId),
+    ]);
   });
 });

@@ -60,9 +60,12 @@ export class WriteBatcher<T> {
   private readonly timeoutMs: number;
   private readonly maxPending: number;
 
-  /** @param flush writes the items and reports, per item and in order, `null` (stored) or the error. */
+  /**
+   * @param flush writes the items and reports, per item and in order, `null` (stored) or the error; `sizes` says how
+   * many items each write carried, in order (a write's items must be stored together or not at all).
+   */
   constructor(
-    private readonly flush: (items: readonly T[]) => Promise<readonly (Error | null)[]>,
+    private readonly flush: (items: readonly T[], sizes: readonly number[]) => Promise<readonly (Error | null)[]>,
     private readonly options: WriteBatcherOptions<T> = {},
   ) {
     this.maxItems = options.maxItems ?? DEFAULT_MAX_BATCH_ITEMS;
@@ -162,7 +165,10 @@ export class WriteBatcher<T> {
     }
     let outcomes: readonly (Error | null)[];
     try {
-      outcomes = await this.flush(batch.flatMap((write) => write.items));
+      outcomes = await this.flush(
+        batch.flatMap((write) => write.items),
+        batch.map((write) => write.items.length),
+      );
     } catch (error) {
       for (const write of batch) this.settle(write, error);
       return;
