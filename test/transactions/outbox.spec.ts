@@ -10,6 +10,7 @@ import { deferred, Recorder, within } from '../support/deferred';
 import { freshDatabase, query } from '../support/postgres';
 import { createTransactionalApp, Orm, ORMS, TransactionalApp } from './support/transactional-app';
 import { aroundEachBatch } from '../support/outbox-store';
+import { redisClient } from '../support/bus-app';
 
 @BusEvent('outbox.account-changed', { partitionKey: 'accountId' })
 class AccountChanged {
@@ -115,6 +116,29 @@ test('inside the transaction the envelope is an outbox row; after commit the rel
   const stats = app.outbox.relay!.stats();
   expect(stats).toMatchObject({ relayed: 1, batches: 1 });
   expect(stats.lastLatencyMs).toBeGreaterThanOrEqual(0);
+});
+
+test("the relay writes each row's stored JSON as its job's data as is: the bytes a direct publish writes", async () => {
+  const app = await createTransactionalApp({
+    orm: 'typeorm',
+    databaseUrl: url,
+    outbox: { pollInterval: 60_000 },
+    providers: [Ledger],
+  });
+  const event = new AccountChanged('ä "quoted" \\ line\nbreak 💸', 7);
+  const receipt = await app.db.transaction(() => app.bus.publish(event));
+  await applied.count(1);
+  const [row] = await query<{ queue: string; data: string }>(
+    url,
+    'SELECT queue, data::text AS data FROM durable_bus_outbox',
+  );
+  const redis = redisClient();
+  const written = await redis.hget(`${app.prefix}:${row!.queue}:${receipt.jobs[0]!.jobId}`, 'data');
+
+  expect(written).toBe(row!.data);
+  expect(written).toBe(JSON.stringify(JSON.parse(written!))); // compact, as JSON.stringify of the envelope
+  expect(JSON.parse(written!)).toMatchObject({ id: receipt.eventId, payload: { accountId: event.accountId, seq: 7 } });
+  expect(applied.values).toEqual([{ accountId: event.accountId, seq: 7 }]);
 });
 
 test('a relay in another process is woken by the commit notification (LISTEN/NOTIFY), not by polling', async () => {

@@ -22,6 +22,11 @@ export interface OutgoingJob {
   /** Deterministic: `<event id>.<handler id>`. */
   readonly jobId: string;
   readonly data: EventJobData;
+  /**
+   * `data` already encoded as JSON, when the job comes from where it was stored that way (an outbox row): a
+   * transport that writes JSON may send it as is instead of encoding `data` again.
+   */
+  readonly encodedData?: string;
   readonly options: DeliveryOptions;
   /**
    * True for a job on a partition lane: the transport must not retry it by itself (a broker retry would put it

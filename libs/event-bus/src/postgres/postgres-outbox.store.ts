@@ -117,7 +117,7 @@ export class PostgresOutboxStore implements OutboxStore {
            WHERE id IN (
              SELECT id FROM ${this.table} WHERE relayed_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
            )
-           RETURNING id::text AS row_id, queue, job_id, name, data, options, ordered, created_at, relayed_at`;
+           RETURNING id::text AS row_id, queue, job_id, name, data::text AS data, options, ordered, created_at, relayed_at`;
     return this.relayConnection.run(async (session) => {
       /** One claim: its rows in id order, the database clock when it ran and our clock when its reply came. */
       const claimNext = (text: string) =>
@@ -320,13 +320,26 @@ function toOutboxRow(row: Record<string, unknown>): OutboxRow {
   return {
     id: row.row_id as string,
     createdAt: row.created_at as Date,
-    job: {
-      queue: row.queue as string,
-      jobId: row.job_id as string,
-      name: row.name as string,
-      data: row.data as OutgoingJob['data'],
-      options: row.options as OutgoingJob['options'],
-      ordered: row.ordered as boolean,
+    job: storedJob(row),
+  };
+}
+
+/**
+ * A claimed row's job. Its data comes as the stored JSON text (`data::text`): the BullMQ transport writes it as is
+ * ({@link OutgoingJob.encodedData}), and `data` is decoded only if something reads it.
+ */
+function storedJob(row: Record<string, unknown>): OutgoingJob {
+  const encodedData = row.data as string;
+  let data: OutgoingJob['data'] | undefined;
+  return {
+    queue: row.queue as string,
+    jobId: row.job_id as string,
+    name: row.name as string,
+    get data() {
+      return (data ??= JSON.parse(encodedData) as OutgoingJob['data']);
     },
+    encodedData,
+    options: row.options as OutgoingJob['options'],
+    ordered: row.ordered as boolean,
   };
 }

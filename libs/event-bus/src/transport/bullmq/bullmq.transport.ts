@@ -355,7 +355,9 @@ export class BullMqTransport implements EventTransport {
    */
   private write(jobs: readonly OutgoingJob[], sizes: readonly number[]): Promise<(Error | null)[]> {
     const toJob = (job: OutgoingJob) =>
-      new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId);
+      job.encodedData === undefined
+        ? new Job(this.queue(job.queue), job.name, job.data, toJobsOptions(job), job.jobId)
+        : new EncodedJob(this.queue(job.queue), job.name, job.encodedData, toJobsOptions(job), job.jobId);
     if (jobs.length > 1 && sizes.every((size) => size === 1)) return this.addEach(jobs.map(toJob));
     return this.addInOrder(jobs.map(toJob));
   }
@@ -457,6 +459,25 @@ export class BullMqTransport implements EventTransport {
     });
   }
 }
+
+/**
+ * A job whose data is already JSON (an outbox row's, as stored): written as is, where BullMQ's own `Job` would encode
+ * its data again.
+ */
+class EncodedJob extends Job {
+  private readonly encodedData: string;
+
+  constructor(queue: Queue, name: string, encodedData: string, opts: JobsOptions, id: string) {
+    super(queue, name, ENCODED, opts, id);
+    this.encodedData = encodedData;
+  }
+
+  override asJSON(): ReturnType<Job['asJSON']> {
+    return { ...super.asJSON(), data: this.encodedData };
+  }
+}
+
+const ENCODED = {};
 
 /** Commands queued on an ioredis pipeline or MULTI so far (its `length`, which BullMQ's interface leaves out). */
 function commandsQueued(transaction: object): number {
