@@ -52,7 +52,7 @@ class KeyedLatencyHandler {
   }
 }
 
-type Side = 'bus' | 'partitioned' | 'outbox' | 'raw';
+type Side = 'bus' | 'partitioned' | 'outbox' | 'after-commit' | 'raw';
 
 interface Contender {
   readonly side: Side;
@@ -172,20 +172,24 @@ function rawContender(redisUrl: string, rate: number): Contender {
   };
 }
 
-/** Through the outbox: each event its own transaction; `relayStats` gets the relay's commit → enqueued figures. */
-function outboxContender(
+/**
+ * Each event its own transaction: through the outbox (`relayStats` gets the relay's commit → enqueued figures), or,
+ * as the outbox's own peer, with no outbox (the bus writes the jobs right after the commit).
+ */
+function transactionContender(
   redisUrl: string,
   postgresUrl: () => string,
   rate: number,
-  relayStats: { p50: number[]; p99: number[] },
+  relayStats: { p50: number[]; p99: number[] } | undefined,
 ): Contender {
   let databases = 0;
+  const side: Side = relayStats ? 'outbox' : 'after-commit';
   return {
-    side: 'outbox',
+    side,
     rate,
     sample: async (load) => {
       const database = await createDatabase(postgresUrl(), `bench_latency_${process.pid}_${databases++}`);
-      const prefix = freshPrefix('latency-outbox');
+      const prefix = freshPrefix(`latency-${side}`);
       let app: INestApplicationContext | undefined;
       try {
         await sql(database.url, outboxMigrationSql());
@@ -195,7 +199,7 @@ function outboxContender(
             databaseUrl: database.url,
             redisUrl,
             prefix,
-            outbox: {}, // concurrency: the default, 10
+            outbox: relayStats ? {} : false, // concurrency: the default, 10
           }),
           providers: [Db, LatencyHandler],
         })
@@ -212,9 +216,11 @@ function outboxContender(
         );
         handler.onStart = load.started;
         const run = await load.run(publish, CATCH_UP_MS);
-        const stats = app.get(EventBusOutbox).relay!.stats();
-        relayStats.p50.push(stats.p50LatencyMs ?? NaN);
-        relayStats.p99.push(stats.p99LatencyMs ?? NaN);
+        if (relayStats) {
+          const stats = app.get(EventBusOutbox).relay!.stats();
+          relayStats.p50.push(stats.p50LatencyMs ?? NaN);
+          relayStats.p99.push(stats.p99LatencyMs ?? NaN);
+        }
         return run;
       } finally {
         await app?.close();
@@ -235,7 +241,12 @@ export const latency: Scenario = async ({ quick, rounds, redisUrl }) => {
   const contenders: Contender[] = rates.flatMap((rate) => [
     busContender(redisUrl, rate),
     partitionedContender(redisUrl, rate),
-    ...(rate === 1_000 ? [outboxContender(redisUrl, () => postgres.url, rate, relayStats)] : []),
+    ...(rate === 1_000
+      ? [
+          transactionContender(redisUrl, () => postgres.url, rate, relayStats),
+          transactionContender(redisUrl, () => postgres.url, rate, undefined),
+        ]
+      : []),
     rawContender(redisUrl, rate),
   ]);
   const runs = new Map<Contender, LoadRun[]>(contenders.map((contender) => [contender, []]));
@@ -253,7 +264,7 @@ export const latency: Scenario = async ({ quick, rounds, redisUrl }) => {
   }
 
   const rows: Row[] = [];
-  const labels: Record<Exclude<Side, 'raw'>, [string, string]> = {
+  const labels: Record<Exclude<Side, 'raw' | 'after-commit'>, [string, string]> = {
     bus: ['publish → 1 async handler started', 'publish'],
     partitioned: ['publish → 1 partitioned handler started (16 lanes, 500 keys)', 'publish, partitioned'],
     outbox: ['transaction + publish → handler started, through the outbox', 'transaction + publish, outbox'],
@@ -262,9 +273,11 @@ export const latency: Scenario = async ({ quick, rounds, redisUrl }) => {
   for (const rate of rates) {
     const raw = contenders.find((c) => c.side === 'raw' && c.rate === rate)!;
     const rawRuns = runs.get(raw)!;
-    for (const contender of contenders.filter((c) => c.rate === rate && c.side !== 'raw')) {
+    for (const contender of contenders.filter(
+      (c) => c.rate === rate && c.side !== 'raw' && c.side !== 'after-commit',
+    )) {
       const ours = runs.get(contender)!;
-      const [scenario, label] = labels[contender.side as Exclude<Side, 'raw'>];
+      const [scenario, label] = labels[contender.side as keyof typeof labels];
       for (const quantile of ['p50', 'p99'] as const) {
         const reached = (list: LoadRun[]) => median(list.map((run) => run.achieved)).toFixed(0);
         let note =
@@ -286,6 +299,24 @@ export const latency: Scenario = async ({ quick, rounds, redisUrl }) => {
         });
       }
     }
+  }
+  // What the outbox itself adds: the same transactions, with the jobs written right after each commit instead.
+  const outboxRuns = runs.get(contenders.find((c) => c.side === 'outbox')!)!;
+  const afterCommitRuns = runs.get(contenders.find((c) => c.side === 'after-commit')!)!;
+  for (const quantile of ['p50', 'p99'] as const) {
+    const reached = (list: LoadRun[]) => median(list.map((run) => run.achieved)).toFixed(0);
+    rows.push({
+      id: quantile === 'p50' ? '10k' : '10l', // after 10g–10j (2,000/s) of the full run
+      scenario: `latency at 1,000/s: transaction + publish → handler started, outbox vs publish after commit, ${quantile}`,
+      ours: 'transaction + publish, outbox',
+      peer: 'the same transaction, jobs written after the commit (no outbox)',
+      unit: `ms ${quantile}`,
+      samples: [outboxRuns.map((run) => run[quantile]), afterCommitRuns.map((run) => run[quantile])],
+      goal: { op: '<=', value: 1.1 },
+      note:
+        `1,000 events/s offered for ${seconds} s per sample, concurrency ${CONCURRENCY}, TypeORM on an embedded ` +
+        `PostgreSQL; handled per second: ours ${reached(outboxRuns)}, peer ${reached(afterCommitRuns)}`,
+    });
   }
   return rows;
 };
