@@ -40,6 +40,8 @@ interface GroupState {
   readonly transitions: Map<string, Promise<void>>;
   beating?: Promise<void>;
   again: boolean;
+  /** A heartbeat due when another member's lease runs out before the next regular one (it may have died). */
+  expiryTimer?: NodeJS.Timeout;
 }
 
 /** Longest a release waits for the lane's running handler (it is waited for, like any graceful stop). */
@@ -186,8 +188,9 @@ export class LaneBalancer {
   }
 
   private async rebalance(group: string, state: GroupState): Promise<void> {
-    const [mine, taken] = await this.heartbeat(group, 'beat');
+    const [mine, taken, nextExpiry] = await this.heartbeat(group, 'beat');
     if (this.stopped) return;
+    this.beatAtExpiry(group, state, nextExpiry);
     state.owned = new Set(mine);
     for (const [queue, lane] of state.running) {
       if (!state.owned.has(queue)) this.release(state, queue, lane);
@@ -198,7 +201,29 @@ export class LaneBalancer {
     }
   }
 
-  private heartbeat(group: string, mode: 'beat' | 'leave'): Promise<[string[], string[]]> {
+  /**
+   * A dead member's lanes are taken over when its lease runs out, not at the next heartbeat after that: when another
+   * member's lease runs out before the next regular heartbeat, one more is due then (a live member renews its lease
+   * long before, and that heartbeat finds nothing to do).
+   */
+  private beatAtExpiry(group: string, state: GroupState, nextExpiry: number): void {
+    if (state.expiryTimer) {
+      clearTimeout(state.expiryTimer);
+      this.timers.delete(state.expiryTimer);
+      state.expiryTimer = undefined;
+    }
+    if (nextExpiry < 0 || nextExpiry >= this.heartbeatMs) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (state.expiryTimer === timer) state.expiryTimer = undefined;
+      void this.beat(group);
+    }, nextExpiry + 1);
+    timer.unref();
+    this.timers.add(timer);
+    state.expiryTimer = timer;
+  }
+
+  private heartbeat(group: string, mode: 'beat' | 'leave'): Promise<[string[], string[], number]> {
     const state = this.groups.get(group)!;
     const { members, owners } = leaseKeys(this.host.prefix, group);
     return leaseCommands(this.host.client()).busLaneHeartbeat(

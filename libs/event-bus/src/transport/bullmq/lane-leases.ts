@@ -22,7 +22,8 @@ export const lanesChangedChannel = (prefix: string): string => `${prefix}:lanes:
  *
  * KEYS[1] members zset, KEYS[2] owners hash. ARGV[1] member id, ARGV[2] lease ms, ARGV[3] 'beat' | 'leave',
  * ARGV[4] channel, ARGV[5] group, ARGV[6..] the group's lane queue names.
- * Returns { lanes owned now, lanes taken from a dead member }.
+ * Returns { lanes owned now, lanes taken from a dead member, ms until the next lease of another member runs out
+ * (-1: none) }.
  */
 const HEARTBEAT = `
 local members, owners = KEYS[1], KEYS[2]
@@ -75,7 +76,15 @@ local keep = math.max(lease * 3, 60000)
 redis.call('PEXPIRE', members, keep)
 redis.call('PEXPIRE', owners, keep)
 if changed == 1 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
-return { mine, taken }`;
+local nextExpiry = -1
+local soonest = redis.call('ZRANGE', members, 0, 1, 'WITHSCORES')
+for i = 1, #soonest, 2 do
+  if soonest[i] ~= me then
+    nextExpiry = math.max(0, tonumber(soonest[i + 1]) - now)
+    break
+  end
+end
+return { mine, taken, nextExpiry }`;
 
 /**
  * Puts a lane's active jobs whose lock is gone (their worker died) back at the head of the lane at once, as BullMQ's
@@ -108,7 +117,7 @@ if moved > 0 and redis.call('HEXISTS', KEYS[5], 'paused') == 0 then redis.call('
 return { moved, wait }`;
 
 type LeaseCommands = Redis & {
-  busLaneHeartbeat(members: string, owners: string, ...args: string[]): Promise<[string[], string[]]>;
+  busLaneHeartbeat(members: string, owners: string, ...args: string[]): Promise<[string[], string[], number]>;
   busLaneReclaim(
     active: string,
     wait: string,
