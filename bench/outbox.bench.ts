@@ -22,7 +22,7 @@ import { startLocalPostgres } from '../tools/local-postgres';
 import { OrderHandlers } from './support/bench-apps';
 import { HANDLER_IDS, orderPlaced } from './support/bench-events';
 import { Contender, countdown, fromCallers, interleave, median, rate } from './support/measure';
-import { deletePrefix, freshPrefix } from './support/redis-tools';
+import { deletePrefix, freshPrefix, LoadLog } from './support/redis-tools';
 import { Scenario } from './support/scenario';
 import { sql } from './support/postgres-tools';
 import { aroundEachBatch } from '../test/support/outbox-store';
@@ -37,6 +37,8 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
   const postgres = await startLocalPostgres();
   const latencies: { p50: number[]; p99: number[] } = { p50: [], p99: [] };
   let databases = 0;
+  // Which of Node, Redis and PostgreSQL is busy while each sample runs (all three share the machine's cores).
+  const loads = new LoadLog<'drain' | 'direct' | 'outbox' | 'after-commit'>(redisUrl, { postgres: true });
 
   /** A fresh database (outbox migration + orders table) and a bus app on it, closed and dropped after `run`. */
   const withApp = async <T>(
@@ -117,9 +119,11 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
           await relay!.drain();
           await placeOrders(bus, db);
           let moved = 0;
-          const perSecond = await rate(jobs, async () => {
-            moved = await relay!.drain();
-          });
+          const perSecond = await loads.measure('drain', () =>
+            rate(jobs, async () => {
+              moved = await relay!.drain();
+            }),
+          );
           if (moved !== jobs) throw new Error(`scenario 5a: the relay moved ${moved} jobs, not ${jobs}`);
           return perSecond;
         }),
@@ -129,7 +133,9 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
       sample: () =>
         withApp(false, async ({ bus }) => {
           await bus.publish(orderPlaced(-1));
-          return rate(jobs, () => fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i))));
+          return loads.measure('direct', () =>
+            rate(jobs, () => fromCallers(events, CALLERS, (i) => bus.publish(orderPlaced(i)))),
+          );
         }),
     },
   ];
@@ -144,10 +150,12 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
           await placeOrder(bus, db, -1);
           await warm;
           const all = relayed(jobs);
-          return rate(jobs, async () => {
-            await placeOrders(bus, db);
-            await all;
-          });
+          return loads.measure('outbox', () =>
+            rate(jobs, async () => {
+              await placeOrders(bus, db);
+              await all;
+            }),
+          );
         }),
     },
     {
@@ -155,7 +163,7 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
       sample: () =>
         withApp(false, async ({ bus, db }) => {
           await placeOrder(bus, db, -1);
-          return rate(jobs, () => placeOrders(bus, db));
+          return loads.measure('after-commit', () => rate(jobs, () => placeOrders(bus, db)));
         }),
     },
   ];
@@ -175,7 +183,8 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         goal: { op: '>=', value: 0.8 },
         note:
           `${events.toLocaleString('en-US')} events = ${jobs.toLocaleString('en-US')} jobs per sample, ` +
-          `relay batches of 500 rows; the direct side from ${CALLERS} callers`,
+          `relay batches of 500 rows; the direct side from ${CALLERS} callers. CPU while sampling (1 core = 100%): ` +
+          `ours ${loads.describe('drain')}; peer ${loads.describe('direct')}`,
       },
       {
         id: '5b',
@@ -188,7 +197,8 @@ export const outbox: Scenario = async ({ quick, rounds, redisUrl }) => {
         note:
           `${events.toLocaleString('en-US')} transactions (an order row + one event = 3 jobs) from ${CALLERS} callers ` +
           `per sample, TypeORM on an embedded PostgreSQL; commit → enqueued latency through the relay: ` +
-          `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (medians over samples, database clock)`,
+          `p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (medians over samples, database clock). CPU while ` +
+          `sampling (1 core = 100%): ours ${loads.describe('outbox')}; peer ${loads.describe('after-commit')}`,
       },
       ...(['p50', 'p99'] as const).map((quantile, i) => ({
         id: `5${'cd'[i]!}`,

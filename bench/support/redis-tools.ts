@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
 /** A key prefix no other sample uses. */
@@ -53,23 +54,66 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
 export interface Load {
   readonly node: number;
   readonly redis: number;
+  /** Every PostgreSQL process of the machine (postmaster and backends), when asked for. */
+  readonly postgres?: number;
+}
+
+/**
+ * CPU seconds used so far by the processes named `name` (Linux `/proc`; 0 elsewhere). A process that exits between
+ * two readings takes its time with it: read around a sample whose processes live through it (pooled backends).
+ */
+export function processCpuSeconds(name: string): number {
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const open = stat.indexOf('(');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(open + 1, close) !== name) continue;
+      const fields = stat.slice(close + 2).split(' '); // from field 3 (state) on
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / ticksPerSecond;
 }
 
 /**
  * Runs `run` and reports, beside its result, how busy this process and Redis were meanwhile: which side is the
  * bottleneck of a scenario (this process at ~1 core means the JavaScript thread is saturated).
  */
-export async function withLoad<T>(redisUrl: string, run: () => Promise<T>): Promise<{ result: T; load: Load }> {
+export async function withLoad<T>(
+  redisUrl: string,
+  run: () => Promise<T>,
+  { postgres = false }: { postgres?: boolean } = {},
+): Promise<{ result: T; load: Load }> {
   const redis = new Redis(redisUrl);
   try {
     const redisBefore = await redisCpuSeconds(redis);
+    const postgresBefore = postgres ? processCpuSeconds('postgres') : 0;
     const nodeBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
     const result = await run();
     const wall = Number(process.hrtime.bigint() - start) / 1e9;
     const node = process.cpuUsage(nodeBefore);
+    const postgresUsed = postgres ? processCpuSeconds('postgres') - postgresBefore : undefined;
     const redisUsed = (await redisCpuSeconds(redis)) - redisBefore;
-    return { result, load: { node: (node.user + node.system) / 1e6 / wall, redis: redisUsed / wall } };
+    return {
+      result,
+      load: {
+        node: (node.user + node.system) / 1e6 / wall,
+        redis: redisUsed / wall,
+        ...(postgresUsed !== undefined ? { postgres: postgresUsed / wall } : {}),
+      },
+    };
   } finally {
     await redis.quit();
   }
@@ -82,10 +126,13 @@ export async function withLoad<T>(redisUrl: string, run: () => Promise<T>): Prom
 export class LoadLog<Side extends string> {
   private readonly loads = new Map<Side, Load[]>();
 
-  constructor(private readonly redisUrl: string) {}
+  constructor(
+    private readonly redisUrl: string,
+    private readonly options: { postgres?: boolean } = {},
+  ) {}
 
   async measure(side: Side, run: () => Promise<number>): Promise<number> {
-    const { result, load } = await withLoad(this.redisUrl, run);
+    const { result, load } = await withLoad(this.redisUrl, run, this.options);
     this.loads.set(side, [...(this.loads.get(side) ?? []), load]);
     return result;
   }
@@ -94,6 +141,9 @@ export class LoadLog<Side extends string> {
     const measured = (this.loads.get(side) ?? []).slice(1);
     const mid = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
     const percent = (value: number) => `${Math.round(value * 100)}%`;
-    return `node ${percent(mid(measured.map((l) => l.node)))}, Redis ${percent(mid(measured.map((l) => l.redis)))}`;
+    const postgres = measured.every((l) => l.postgres !== undefined)
+      ? `, PostgreSQL ${percent(mid(measured.map((l) => l.postgres!)))}`
+      : '';
+    return `node ${percent(mid(measured.map((l) => l.node)))}, Redis ${percent(mid(measured.map((l) => l.redis)))}${postgres}`;
   }
 }
