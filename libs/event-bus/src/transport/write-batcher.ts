@@ -41,9 +41,10 @@ export interface WriteBatcherOptions<T> {
 
 /**
  * Group commit for writes: every `write` made in the same task of the event loop (the synchronous run and the
- * microtasks it queues, e.g. every caller a batch of Redis replies resumed) goes out in as few `flush` calls as
- * possible, so 64 concurrent publishes cost a handful of Redis round trips (pipelined), not 64. The flush is a
- * microtask, not a later turn (`setImmediate`): a lone publish waits for nothing (bench scenario 10's p50). A write's items are never split across flushes (one publish stays one MULTI); groups
+ * microtasks it queues) goes out in as few `flush` calls as possible, and while flushes are in flight, every write of
+ * the same turn (e.g. of the callers that the replies of that turn resumed): 64 concurrent publishes cost a handful of
+ * Redis round trips (pipelined), not 64, and a lone publish waits for nothing (bench scenario 10's p50). A write's
+ * items are never split across flushes (one publish stays one MULTI); groups
  * hold up to `maxItems` items, unless a single write is larger. Each caller's promise settles with its own items'
  * outcome: one failed item rejects only the write that carried it.
  *
@@ -55,6 +56,8 @@ export class WriteBatcher<T> {
   private waiting: PendingWrite<T>[] = [];
   private unsettled = 0;
   private scheduled = false;
+  /** Flushes sent and not yet answered. */
+  private flushing = 0;
   private waitingForGate = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly maxItems: number;
@@ -93,7 +96,10 @@ export class WriteBatcher<T> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.flushWaiting());
+    // Nothing in flight: go now (a microtask, so the writes of this task still go together). Flushes in flight: wait
+    // for the end of this turn, gathering the writes that the replies arriving in it resume.
+    if (this.flushing === 0) queueMicrotask(() => this.flushWaiting());
+    else setImmediate(() => this.flushWaiting());
   }
 
   private flushWaiting(): void {
@@ -150,6 +156,15 @@ export class WriteBatcher<T> {
   }
 
   private async flushGroup(batch: readonly PendingWrite<T>[]): Promise<void> {
+    this.flushing++;
+    try {
+      await this.flushGroupNow(batch);
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  private async flushGroupNow(batch: readonly PendingWrite<T>[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     if (this.timeoutMs !== Infinity) {
       timer = setTimeout(
